@@ -130,7 +130,7 @@ parser_next(struct dg_conf *conf, yaml_parser_t *parser, yaml_event_t *ev)
 }
 
 static int parse_node(struct dg_conf *conf, yaml_parser_t *parser,
-		yaml_event_t *ev, const char *key, int depth,
+		yaml_event_t *ev, const char *key, unsigned int line, int depth,
 		struct dg_conf_node **out);
 
 static int
@@ -138,6 +138,7 @@ parse_map(struct dg_conf *conf, yaml_parser_t *parser,
 		struct dg_conf_node *map, int depth)
 {
 	struct dg_conf_node *kid;
+	unsigned int line;
 	yaml_event_t ev;
 	char *key;
 	int err;
@@ -169,13 +170,15 @@ parse_map(struct dg_conf *conf, yaml_parser_t *parser,
 			free(key);
 			return -EINVAL;
 		}
+		/* A value is reported on its key's line, where people look. */
+		line = (unsigned int)ev.start_mark.line + 1;
 		yaml_event_delete(&ev);
 		err = parser_next(conf, parser, &ev);
 		if (err < 0) {
 			free(key);
 			return err;
 		}
-		err = parse_node(conf, parser, &ev, key, depth + 1, &kid);
+		err = parse_node(conf, parser, &ev, key, line, depth + 1, &kid);
 		free(key);
 		if (err < 0)
 			return err;
@@ -203,7 +206,8 @@ parse_seq(struct dg_conf *conf, yaml_parser_t *parser,
 			yaml_event_delete(&ev);
 			return 0;
 		}
-		err = parse_node(conf, parser, &ev, seq->key, depth + 1, &kid);
+		err = parse_node(conf, parser, &ev, seq->key,
+			(unsigned int)ev.start_mark.line + 1, depth + 1, &kid);
 		if (err < 0)
 			return err;
 		err = node_add(seq, kid);
@@ -214,13 +218,16 @@ parse_seq(struct dg_conf *conf, yaml_parser_t *parser,
 	}
 }
 
-/* Builds the node that starts with *ev (consumed) and everything under it. */
+/*
+ * Builds the node that starts with *ev (consumed) and everything under it;
+ * line is where messages about it point.
+ */
 static int
 parse_node(struct dg_conf *conf, yaml_parser_t *parser, yaml_event_t *ev,
-		const char *key, int depth, struct dg_conf_node **out)
+		const char *key, unsigned int line, int depth,
+		struct dg_conf_node **out)
 {
 	struct dg_conf_node *node = NULL;
-	unsigned int line = ev->start_mark.line + 1;
 	int err = -EINVAL;
 
 	if (depth > DG_CONF_MAX_DEPTH) {
@@ -306,7 +313,9 @@ parse_stream(struct dg_conf *conf, yaml_parser_t *parser)
 			}
 			node_free(conf->root);
 			conf->root = NULL;
-			err = parse_node(conf, parser, &ev, "", 0, &conf->root);
+			err = parse_node(conf, parser, &ev, "",
+				(unsigned int)ev.start_mark.line + 1, 0,
+				&conf->root);
 			if (err < 0)
 				return err;
 			break;

@@ -65,7 +65,6 @@ uring_bufring_fini(struct uring_bufring *b)
 {
 	if (b->br == NULL)
 		return;
-	(void)io_uring_unregister_buf_ring(b->ring, b->bgid);
 	munmap(b->bufs, b->bufs_size);
 	munmap(b->br, b->br_size);
 	b->br = NULL;

@@ -37,7 +37,11 @@ struct uring_bufring {
 int uring_bufring_init(struct uring_bufring *b, struct io_uring *ring,
 		uint16_t bgid, uint32_t nbufs, uint32_t buf_size);
 
-/** Unregister and unmap; no buffer may be in use any more. */
+/**
+ * Unmap the buffers. Call after uring_loop_fini(): the ring's exit waits
+ * for every operation that could still write into a buffer and drops the
+ * registration with it.
+ */
 void uring_bufring_fini(struct uring_bufring *b);
 
 /** The memory of buffer bid. */
