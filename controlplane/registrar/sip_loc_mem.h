@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The embedded location store: a hash table of AoRs in this process, for
+ * a single edge node or tests. It completes every operation before
+ * returning. Expiry is lazy (an AoR's expired bindings go when it is next
+ * touched) plus a bounded sweep the event loop calls from a timer, so
+ * that AoRs nobody asks for do not hold memory forever.
+ */
+#ifndef DRONGO_CONTROLPLANE_REGISTRAR_SIP_LOC_MEM_H
+#define DRONGO_CONTROLPLANE_REGISTRAR_SIP_LOC_MEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sip_loc.h"
+
+/** Limits and clock of an in-memory store. */
+struct sip_loc_mem_conf {
+	uint32_t max_aors;		/* 0 means 100000 */
+	uint32_t max_bindings;		/* per AoR; 0 means 10 */
+	sip_loc_clock_fn clock;		/* NULL: CLOCK_REALTIME */
+	void *clock_arg;
+};
+
+/**
+ * Create an in-memory store; free it with sip_loc_destroy().
+ *
+ * @return 0, -EINVAL (max_aors above 2^24), -ENOMEM.
+ */
+int sip_loc_mem_create(struct sip_loc **out, const struct sip_loc_mem_conf *conf);
+
+/**
+ * Drop expired bindings (and AoRs left without any) in the next `buckets`
+ * hash buckets, resuming where the previous call stopped. Calling it with
+ * the bucket count per sweep period bounds the work of each timer tick.
+ *
+ * @return number of bindings removed.
+ */
+unsigned int sip_loc_mem_sweep(struct sip_loc *loc, unsigned int buckets);
+
+/** Number of hash buckets (a full sweep visits them all). */
+size_t sip_loc_mem_buckets(const struct sip_loc *loc);
+
+/** Number of AoRs held, expired bindings included until swept. */
+size_t sip_loc_mem_aors(const struct sip_loc *loc);
+
+#endif
