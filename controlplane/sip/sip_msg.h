@@ -376,7 +376,10 @@ int sip_msg_parse_hdrs(struct sip_msg *msg, uint32_t mask,
 
 /**
  * Whether a response can be routed back for this (possibly failed) decode:
- * a request whose top Via, Call-ID, CSeq, From and To were decoded.
+ * a request other than ACK whose top Via was decoded and that has a CSeq
+ * line (RFC 3261 section 17.1.3 matches responses on these two). From,
+ * To and Call-ID are copied into the response when present, so RFC 4475
+ * insuf and scalar02 get their 400.
  *
  * @return true when sip_resp_build() may be called.
  */
