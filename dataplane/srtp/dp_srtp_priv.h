@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Inside of the SRTP module, shared by its backends and its unit tests: the
+ * per-stream hot state, the per-worker state, the RFC 3711 framing (packet
+ * index estimation, replay window) as static inline functions, and the
+ * backend entry points. Nothing outside dataplane/srtp/ and tests/unit/srtp/
+ * includes this file.
+ */
+#ifndef DRONGO_DATAPLANE_SRTP_DP_SRTP_PRIV_H
+#define DRONGO_DATAPLANE_SRTP_DP_SRTP_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_crypto.h>
+#include <rte_cryptodev.h>
+#include <rte_mbuf.h>
+
+#include "dp_srtp.h"
+
+#define DP_SRTP_SALT_MAX 14
+#define DP_SRTP_CM_TAG_80 10
+#define DP_SRTP_CM_TAG_32 4
+#define DP_SRTP_GCM_TAG 16
+#define DP_SRTP_SRTCP_E 0x80000000u
+#define DP_SRTP_SRTCP_INDEX_MAX 0x7fffffffu
+
+/* Stream flags. */
+#define DP_SRTP_S_SEEN		0x01	/* index and window hold a committed packet */
+#define DP_SRTP_S_SSRC		0x02	/* ssrc is fixed (given or latched) */
+#define DP_SRTP_S_SEED		0x04	/* index is a provisional seed for this burst */
+
+/*
+ * Hot state of one direction of RTP or RTCP. RTP: index is the highest
+ * authenticated 48-bit packet index (ROC << 16 | SEQ). SRTCP unprotect: the
+ * highest SRTCP index; SRTCP protect: the last index sent. win holds bit i
+ * for index - i.
+ */
+struct dp_srtp_stream {
+	uint64_t index;
+	uint64_t win[2];
+	void *sess;		/* cryptodev session (key material lives there) */
+	uint32_t ssrc;
+	uint8_t flags;
+	uint8_t salt[DP_SRTP_SALT_MAX];
+	uint8_t pend;		/* SRTCP protect: indices handed out in this burst */
+};
+
+/* One context: line 0 RTP, line 1 RTCP. Written only by its worker. */
+struct dp_srtp_ctx {
+	struct dp_srtp_stream rtp;
+	uint8_t suite;
+	uint8_t dir;
+	uint8_t in_use;
+	uint8_t rtp_tag;	/* RTP tag length; SRTCP's is 10 (AES-CM) or 16 */
+	uint16_t window;
+	uint16_t rtcp_tag;
+	struct dp_srtp_stream rtcp;
+	void *lib;		/* libsrtp2 srtp_t, libsrtp backend only */
+} __rte_cache_aligned;
+
+_Static_assert(sizeof(struct dp_srtp_stream) == 56, "stream state layout");
+_Static_assert(sizeof(struct dp_srtp_ctx) == 2 * RTE_CACHE_LINE_SIZE,
+	"a context is two cache lines");
+_Static_assert(offsetof(struct dp_srtp_ctx, rtcp) == RTE_CACHE_LINE_SIZE,
+	"RTCP state on its own line");
+
+/* Scratch of one in-flight packet: IV, SRTCP-GCM AAD, copied tag. */
+struct dp_srtp_scratch {
+	uint8_t iv[16];
+	uint8_t aad[16];
+	uint8_t tag[16];
+};
+
+/* Per-packet work of one burst, filled by the prepare step. */
+struct dp_srtp_work {
+	struct dp_srtp_stream *s;
+	uint64_t idx;		/* packet index (RTP) or SRTCP index */
+	uint8_t *data;		/* packet start */
+	void *digest;
+	void *aad;
+	union rte_crypto_sym_ofs ofs;
+	uint32_t crypto_len;	/* bytes from data the crypto covers */
+	uint16_t orig_len;
+	uint16_t final_len;
+	uint16_t cipher_len;
+	uint16_t auth_len;
+	uint32_t ssrc;
+	uint8_t unprotect;
+	uint8_t rtcp_tx;	/* SRTCP protect: index handed out, no replay check */
+};
+
+/* Session keys derived from one master key (RFC 3711 §4.3). */
+struct dp_srtp_session_keys {
+	uint8_t rtp_key[16];
+	uint8_t rtp_auth[20];
+	uint8_t rtp_salt[DP_SRTP_SALT_MAX];
+	uint8_t rtcp_key[16];
+	uint8_t rtcp_auth[20];
+	uint8_t rtcp_salt[DP_SRTP_SALT_MAX];
+};
+
+struct dp_srtp_worker {
+	struct dp_srtp_ctx *ctx;
+	uint32_t *free_idx;	/* stack of free context slots */
+	uint32_t nb_free;
+	uint32_t nb_ctx;
+	uint16_t qp;
+	uint8_t dev_id;
+	uint8_t cpu_crypto;
+	uint8_t backend;
+	uint16_t window;
+	uint32_t sess_lines;	/* cache lines of one crypto session to prefetch */
+	struct dp_srtp_stats stats;
+	struct rte_crypto_op *ops[DP_SRTP_BURST_MAX];
+	struct dp_srtp_scratch scratch[DP_SRTP_BURST_MAX];
+	struct dp_srtp_work work[DP_SRTP_BURST_MAX];
+	int32_t status[DP_SRTP_BURST_MAX];
+	uint16_t list[DP_SRTP_BURST_MAX];
+	uint8_t wedged;		/* device kept ops past the deadline: refuse crypto */
+} __rte_cache_aligned;
+
+/* Where the op private area (struct dp_srtp_scratch) starts. */
+#define DP_SRTP_OP_PRIV_OFF \
+	(sizeof(struct rte_crypto_op) + sizeof(struct rte_crypto_sym_op))
+
+/* Suite properties. */
+static inline bool
+dp_srtp_suite_gcm(uint8_t suite)
+{
+	return suite == DP_SRTP_AEAD_AES_128_GCM;
+}
+
+static inline uint16_t
+dp_srtp_suite_rtp_tag(uint8_t suite)
+{
+	switch (suite) {
+	case DP_SRTP_AES_CM_128_HMAC_SHA1_80:
+		return DP_SRTP_CM_TAG_80;
+	case DP_SRTP_AES_CM_128_HMAC_SHA1_32:
+		return DP_SRTP_CM_TAG_32;
+	default:
+		return DP_SRTP_GCM_TAG;
+	}
+}
+
+/*
+ * RFC 3711 Appendix A index estimate against the highest committed index,
+ * with libsrtp's rule that while the index is at most 2^15 the rollover
+ * counter is taken as zero (so a stream may start anywhere in 0..65535).
+ */
+static inline uint64_t
+dp_srtp_index_guess(uint64_t highest, uint16_t seq)
+{
+	uint32_t roc = (uint32_t)(highest >> 16);
+	int s_l = (uint16_t)highest;
+
+	if (highest <= 0x8000)
+		return seq;
+	if (s_l < 0x8000) {
+		if ((int)seq - s_l > 0x8000)
+			roc--;
+	} else if (s_l - 0x8000 > (int)seq) {
+		roc++;
+	}
+	return (uint64_t)roc << 16 | seq;
+}
+
+/* Replay verdict for idx against the committed window (before crypto and again at commit). */
+static inline uint8_t
+dp_srtp_replay_check(const struct dp_srtp_stream *s, uint64_t idx, uint16_t window)
+{
+	uint64_t back;
+
+	if (!(s->flags & DP_SRTP_S_SEEN) || idx > s->index)
+		return DP_SRTP_OK;
+	back = s->index - idx;
+	if (back >= window)
+		return DP_SRTP_REPLAY_OLD;
+	if (s->win[back >> 6] & (UINT64_C(1) << (back & 63)))
+		return DP_SRTP_REPLAY_DUP;
+	return DP_SRTP_OK;
+}
+
+/* Record an authenticated idx (dp_srtp_replay_check() returned OK for it). */
+static inline void
+dp_srtp_replay_commit(struct dp_srtp_stream *s, uint64_t idx)
+{
+	uint64_t k, back;
+
+	if (!(s->flags & DP_SRTP_S_SEEN)) {
+		s->index = idx;
+		s->win[0] = 1;
+		s->win[1] = 0;
+		s->flags = (uint8_t)((s->flags | DP_SRTP_S_SEEN) & ~DP_SRTP_S_SEED);
+		return;
+	}
+	if (idx > s->index) {
+		k = idx - s->index;
+		if (k >= 128) {
+			s->win[0] = 0;
+			s->win[1] = 0;
+		} else if (k >= 64) {
+			s->win[1] = s->win[0] << (k - 64);
+			s->win[0] = 0;
+		} else {
+			s->win[1] = (s->win[1] << k) | (s->win[0] >> (64 - k));
+			s->win[0] <<= k;
+		}
+		s->win[0] |= 1;
+		s->index = idx;
+		return;
+	}
+	back = s->index - idx;
+	s->win[back >> 6] |= UINT64_C(1) << (back & 63);
+}
+
+/*
+ * Check an RTP header: version 2, CSRCs and extension inside the packet, and
+ * room for trailer bytes after the header. Sets *hlen.
+ */
+static inline uint8_t
+dp_srtp_rtp_hdr(const uint8_t *p, uint32_t len, uint32_t trailer, uint32_t *hlen)
+{
+	uint32_t h;
+
+	if (len < 12)
+		return DP_SRTP_TOO_SHORT;
+	if ((p[0] >> 6) != 2)
+		return DP_SRTP_BAD_HEADER;
+	h = 12 + 4 * (uint32_t)(p[0] & 0x0f);
+	if (p[0] & 0x10) {
+		if (len < h + 4)
+			return DP_SRTP_TOO_SHORT;
+		h += 4 + 4 * (uint32_t)((p[h + 2] << 8) | p[h + 3]);
+	}
+	if (len < h + trailer)
+		return DP_SRTP_TOO_SHORT;
+	*hlen = h;
+	return DP_SRTP_OK;
+}
+
+/* Check an RTCP header (version 2) and room for trailer bytes after it. */
+static inline uint8_t
+dp_srtp_rtcp_hdr(const uint8_t *p, uint32_t len, uint32_t trailer)
+{
+	if (len < 8 + trailer)
+		return DP_SRTP_TOO_SHORT;
+	if ((p[0] >> 6) != 2)
+		return DP_SRTP_BAD_HEADER;
+	return DP_SRTP_OK;
+}
+
+static inline uint32_t
+dp_srtp_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+dp_srtp_put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* Wipe key material so that the compiler cannot drop the stores. */
+void
+dp_srtp_wipe(void *p, size_t n);
+
+/*
+ * RFC 3711 §4.3.1 AES-CM PRF, key derivation rate 0: out = first n bytes of
+ * AES-128-CTR(master_key, IV = (master_salt XOR label << 48) << 16).
+ * Returns 0 or -EIO.
+ */
+int
+dp_srtp_kdf(const uint8_t master_key[16], const uint8_t master_salt[14],
+		uint8_t label, uint8_t *out, size_t n);
+
+/* All six session keys of @p key's suite. Returns 0 or -EIO (nothing left on failure). */
+int
+dp_srtp_kdf_session_keys(const struct dp_srtp_key *key, struct dp_srtp_session_keys *sk);
+
+/*
+ * Create a cryptodev-backed context from session keys, for the KDF path and
+ * for RFC 7714 vectors that give session keys. srtcp_last is the SRTCP index
+ * state (protect: last index sent). Returns the index or -errno.
+ */
+int
+dp_srtp_ctx_create_session(struct dp_srtp_worker *w, const struct dp_srtp_ctx_params *p,
+		uint8_t suite, const struct dp_srtp_session_keys *sk, uint32_t srtcp_last);
+
+/* Context slot handling shared by the backends. */
+int
+dp_srtp_ctx_alloc(struct dp_srtp_worker *w, const struct dp_srtp_ctx_params *p,
+		uint8_t suite, struct dp_srtp_ctx **out);
+
+void
+dp_srtp_ctx_release(struct dp_srtp_worker *w, struct dp_srtp_ctx *c);
+
+/* Cryptodev backend (dp_srtp_cdev.c). */
+int
+dp_srtp_cdev_init(const struct dp_srtp_conf *conf);
+
+void
+dp_srtp_cdev_fini(void);
+
+int
+dp_srtp_cdev_worker_init(struct dp_srtp_worker *w);
+
+void
+dp_srtp_cdev_worker_fini(struct dp_srtp_worker *w);
+
+int
+dp_srtp_cdev_worker_sync(struct dp_srtp_worker *w, bool on);
+
+int
+dp_srtp_cdev_ctx_init(struct dp_srtp_worker *w, struct dp_srtp_ctx *c,
+		const struct dp_srtp_session_keys *sk, bool rtcp);
+
+void
+dp_srtp_cdev_ctx_fini(struct dp_srtp_ctx *c);
+
+void
+dp_srtp_cdev_burst(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16_t n);
+
+/* libsrtp2 backend (dp_srtp_lib.c). */
+int
+dp_srtp_lib_init(void);
+
+void
+dp_srtp_lib_fini(void);
+
+int
+dp_srtp_lib_ctx_init(struct dp_srtp_ctx *c, const struct dp_srtp_key *key, bool rtcp);
+
+void
+dp_srtp_lib_ctx_fini(struct dp_srtp_ctx *c);
+
+void
+dp_srtp_lib_burst(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16_t n);
+
+#endif /* DRONGO_DATAPLANE_SRTP_DP_SRTP_PRIV_H */
