@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -76,25 +77,44 @@ dg_shm_region_size(const struct dg_shm_params *p)
 		dg_shm_align(sizeof(struct dg_shm_main_stats), DG_SHM_PAGE);
 }
 
+/* Whether every worker's block of 2^s ports from @p base holds a pair. */
+static bool
+dg_shm_blocks_ok(const struct dg_shm_params *p, uint32_t base, uint32_t s)
+{
+	uint32_t first = base + ((p->worker_count - 1) << s);
+
+	if (first < p->port_min)
+		first = p->port_min;
+	return first + 1 <= p->port_max;
+}
+
 /*
- * The smallest aligned block size whose worker_count blocks, from port_min
- * rounded down to it, reach port_max.
+ * Block size: the smallest aligned one whose worker_count blocks, from
+ * port_min rounded down to it, reach port_max while each worker still gets
+ * a port pair; when covering would leave the last worker empty (a worker
+ * count that is not a power of two), the largest that gives every worker a
+ * pair, leaving the top of the range unused.
  */
 static int
 dg_shm_port_blocks(const struct dg_shm_params *p, uint16_t *base,
 		   uint8_t *shift)
 {
 	uint32_t s, b;
+	int best = -1;
 
 	for (s = 1; s <= 16; s++) {
 		b = p->port_min & ~((1u << s) - 1);
-		if (b + ((uint64_t)p->worker_count << s) - 1 >= p->port_max) {
-			*base = (uint16_t)b;
-			*shift = (uint8_t)s;
-			return 0;
-		}
+		if (!dg_shm_blocks_ok(p, b, s))
+			continue;
+		best = (int)s;
+		if (b + ((uint64_t)p->worker_count << s) - 1 >= p->port_max)
+			break;
 	}
-	return -EINVAL;
+	if (best < 0)
+		return -EINVAL;
+	*base = (uint16_t)(p->port_min & ~((1u << best) - 1));
+	*shift = (uint8_t)best;
+	return 0;
 }
 
 int

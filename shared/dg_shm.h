@@ -33,7 +33,11 @@
  * steers a worker's ports to its RX queue. The blocks are as small as
  * covering the range allows, so a range that is not itself aligned gives
  * uneven pools (30000-39999 on two workers: 2768 and 7232 ports); configure
- * an aligned range (32768-40959 for two workers) for even ones.
+ * an aligned range (32768-40959 for two workers) for even ones. When
+ * covering the range would leave a worker without ports (three workers on
+ * 32768-40959), the blocks shrink until every worker has some and the top
+ * of the range stays unused (there: 2048 ports each, 38912-40959 unused).
+ * workers[].port_first/port_last say what each worker really owns.
  */
 #ifndef DRONGO_SHARED_DG_SHM_H
 #define DRONGO_SHARED_DG_SHM_H
