@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * drongo: the control plane. Loads the configuration (a file, or the
+ * embedded copy of config/drongo.yaml), starts the SIP service on one
+ * io_uring loop and runs it in the foreground. SIGTERM and SIGINT stop it
+ * cleanly (exit 0), SIGHUP reloads what can change at run time, SIGUSR1
+ * logs the counters.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cp_conf.h"
+#include "dg_log.h"
+#include "sip_server.h"
+#include "uring_loop.h"
+#include "uring_signal.h"
+
+/* Turns allowed for queued responses to leave at shutdown (1 ms apart). */
+#define CP_DRAIN_TURNS 200
+
+struct cp_main {
+	struct uring_loop loop;
+	struct uring_signal sig;
+	struct sip_server *srv;
+	const char *config_path;	/* NULL: the embedded default */
+	int exit_code;
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"usage: drongo [--config FILE] [--check-config [FILE]]\n"
+		"              [--help] [--version]\n"
+		"\n"
+		"  --config FILE        read the configuration from FILE (YAML);\n"
+		"                       without it the embedded default is used\n"
+		"                       (the same bytes as config/drongo.yaml)\n"
+		"  --check-config [FILE] validate the configuration and exit:\n"
+		"                       0 when valid, 1 with file:line: reason\n"
+		"  --help               show this text\n"
+		"  --version            show the version\n"
+		"\n"
+		"signals: SIGTERM/SIGINT stop, SIGHUP reloads, SIGUSR1 logs counters\n");
+}
+
+static int
+load_conf(struct cp_conf *conf, const char *path, char *err, size_t errlen)
+{
+	if (path == NULL)
+		return cp_conf_load_default(conf, err, errlen);
+	return cp_conf_load_file(conf, path, err, errlen);
+}
+
+static void
+main_reload(struct cp_main *m)
+{
+	struct cp_conf *conf;
+	char err[DG_CONF_ERR_MAX];
+	char q[DG_CONF_ERR_MAX + 64];
+
+	conf = malloc(sizeof(*conf));
+	if (conf == NULL) {
+		DG_LOG(DG_LOG_ERROR, "conf.reload", "status=error error=\"out of memory\"");
+		return;
+	}
+	if (load_conf(conf, m->config_path, err, sizeof(err)) < 0) {
+		DG_LOG(DG_LOG_ERROR, "conf.reload", "status=error kept=running error=%s",
+			dg_log_quote(q, sizeof(q), err, strlen(err)));
+		free(conf);
+		return;
+	}
+	sip_server_reload(m->srv, conf);
+	DG_LOG(DG_LOG_INFO, "conf.reload", "status=ok config=%s log_level=%s",
+		conf->source, dg_log_level_names[conf->log_level]);
+	free(conf);
+}
+
+static void
+main_on_signal(struct uring_signal *sig, int signo)
+{
+	struct cp_main *m = (struct cp_main *)((char *)sig -
+		offsetof(struct cp_main, sig));
+
+	switch (signo) {
+	case SIGTERM:
+	case SIGINT:
+		DG_LOG(DG_LOG_INFO, "stopping", "signal=%s",
+			signo == SIGTERM ? "SIGTERM" : "SIGINT");
+		uring_loop_stop(&m->loop);
+		break;
+	case SIGHUP:
+		main_reload(m);
+		break;
+	case SIGUSR1:
+		sip_server_stats_log(m->srv);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Lets responses already queued leave before the ring is torn down. */
+static void
+main_drain(struct cp_main *m)
+{
+	int i;
+
+	for (i = 0; i < CP_DRAIN_TURNS && sip_server_busy(m->srv); i++) {
+		if (uring_loop_run_once(&m->loop, false) < 0)
+			break;
+		usleep(1000);
+	}
+}
+
+static int
+main_run(struct cp_main *m, const struct cp_conf *conf)
+{
+	char err[256], q[300];
+	sigset_t mask;
+	int ret;
+
+	m->srv = calloc(1, sizeof(*m->srv));
+	if (m->srv == NULL) {
+		DG_LOG(DG_LOG_ERROR, "start", "status=error error=\"out of memory\"");
+		return 1;
+	}
+	ret = uring_loop_init(&m->loop, 1024);
+	if (ret < 0) {
+		DG_LOG(DG_LOG_ERROR, "start", "status=error error=\"io_uring: %s\"",
+			strerror(-ret));
+		free(m->srv);
+		return 1;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	ret = uring_signal_start(&m->sig, &m->loop, &mask, main_on_signal);
+	if (ret < 0) {
+		DG_LOG(DG_LOG_ERROR, "start", "status=error error=\"signalfd: %s\"",
+			strerror(-ret));
+		goto out_loop;
+	}
+	ret = sip_server_start(m->srv, &m->loop, conf, err, sizeof(err));
+	if (ret < 0) {
+		DG_LOG(DG_LOG_ERROR, "start", "status=error error=%s",
+			dg_log_quote(q, sizeof(q), err, strlen(err)));
+		goto out_signal;
+	}
+	DG_LOG(DG_LOG_INFO, "start", "status=ok version=%s role=%s name=%s config=%s pid=%d",
+		DRONGO_VERSION, cp_role_names[conf->role], conf->name,
+		conf->source, (int)getpid());
+	ret = uring_loop_run(&m->loop);
+	if (ret < 0)
+		DG_LOG(DG_LOG_ERROR, "loop", "status=error error=\"%s\"",
+			strerror(-ret));
+	main_drain(m);
+	sip_server_stats_log(m->srv);
+	DG_LOG(DG_LOG_INFO, "stop", "status=%s", ret < 0 ? "error" : "ok");
+out_signal:
+	uring_signal_stop(&m->sig);
+out_loop:
+	uring_loop_fini(&m->loop);
+	sip_server_destroy(m->srv);
+	free(m->srv);
+	return ret < 0 ? 1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct cp_main m;
+	struct cp_conf *conf;
+	char err[DG_CONF_ERR_MAX];
+	bool check = false;
+	int c, ret;
+
+	dg_log_init("drongo");
+	while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			m.config_path = optarg;
+			break;
+		case 'k':
+			check = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("drongo %s\n", DRONGO_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	/* "--check-config FILE" names the file to check. */
+	if (check && optind + 1 == argc && m.config_path == NULL)
+		m.config_path = argv[optind++];
+	if (optind != argc) {
+		fprintf(stderr, "drongo: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	conf = malloc(sizeof(*conf));
+	if (conf == NULL) {
+		fprintf(stderr, "drongo: out of memory\n");
+		return 1;
+	}
+	if (load_conf(conf, m.config_path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		free(conf);
+		return 1;
+	}
+	if (check) {
+		printf("%s: ok\n", conf->source);
+		free(conf);
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	dg_log_set_level(conf->log_level);
+	ret = main_run(&m, conf);
+	free(conf);
+	return ret;
+}
