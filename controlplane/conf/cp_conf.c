@@ -98,8 +98,17 @@ conf_node(const struct dg_conf_node *sec, struct cp_conf *conf)
 		return err;
 	conf->role = (enum cp_role)role;
 	n = dg_conf_map_get(sec, "name");
-	if (n != NULL)
-		return conf_copy_str(n, conf->name, sizeof(conf->name));
+	if (n == NULL)
+		return 0;
+	err = conf_copy_str(n, conf->name, sizeof(conf->name));
+	if (err < 0)
+		return err;
+	/* The name is the agent of our Warning headers: a SIP token. */
+	if (conf->name[strspn(conf->name, "abcdefghijklmnopqrstuvwxyz"
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")] != '\0')
+		return dg_conf_error(n,
+			"'%s' may hold only letters, digits, '.', '-' and '_'",
+			conf->name);
 	return 0;
 }
 

@@ -273,6 +273,11 @@ sip_server_on_rx(void *arg, const struct sip_rx *rx)
 	check.uas = ours;
 	check.ruri_is_local = ours;
 	if (sip_msg_check_request(msg, &check, &perr) < 0) {
+		if (!sip_msg_can_respond(msg)) {
+			srv->stats.drop_malformed++;
+			log_reject(srv, rx, "sip.drop", perr.status, perr.reason);
+			return;
+		}
 		if (respond(srv, rx, perr.status, perr.reason,
 				perr.hdrs_len > 0 ? perr.hdrs : NULL) == 0)
 			log_reject(srv, rx, "sip.reject", perr.status,

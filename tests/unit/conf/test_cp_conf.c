@@ -209,6 +209,8 @@ test_bad_values(void **state)
 	expect_error("node:\n  role: proxy\n",
 		"drongo.yaml:2: role: unknown value 'proxy' (expected edge|media|lb)");
 	expect_error("node:\n  name: \"\"\n", "drongo.yaml:2: name: empty value");
+	expect_error("node:\n  name: edge 1\n",
+		"drongo.yaml:2: name: 'edge 1' may hold only letters, digits, '.', '-' and '_'");
 	expect_error("sip:\n  max_message_size: 100\n",
 		"drongo.yaml:2: max_message_size: 100 out of range (1024..65507)");
 	expect_error("sip:\n  max_message_size: big\n",

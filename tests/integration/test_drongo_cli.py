@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# drongo's command line: --check-config reports a bad file as
+# file:line: key: reason and exits 1, a good one (or the embedded default)
+# exits 0; a bad --config stops start-up the same way; a listener that
+# cannot bind fails start-up with the address and the reason; --help and
+# --version answer and unknown options are refused.
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+
+from drongo_harness import config_text, free_port
+
+
+def run(binary, *args):
+    r = subprocess.run([binary] + list(args), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=30)
+    return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+
+def main():
+    binary = sys.argv[1]
+    tmp = tempfile.mkdtemp(prefix="dgsip-cli-")
+    bad = os.path.join(tmp, "bad.yaml")
+    with open(bad, "w") as f:
+        f.write("node:\n  role: edge\nsip:\n  listen:\n"
+                "    - udp:0.0.0.0:5060\n    - tcp:0.0.0.0:70000\n")
+    rc, out, err = run(binary, "--check-config", bad)
+    assert rc == 1, (rc, out, err)
+    assert err.strip() == "%s:6: listen: port 70000 out of range" % bad, err
+
+    unknown = os.path.join(tmp, "unknown.yaml")
+    with open(unknown, "w") as f:
+        f.write("log:\n  level: info\n  colour: yes\n")
+    rc, out, err = run(binary, "--config", unknown, "--check-config")
+    assert rc == 1 and err.strip() == "%s:3: colour: unknown key" % unknown, err
+
+    rc, out, err = run(binary, "--check-config", os.path.join(tmp, "none.yaml"))
+    assert rc == 1 and "No such file or directory" in err, err
+
+    good = os.path.join(tmp, "good.yaml")
+    with open(good, "w") as f:
+        f.write(config_text(free_port()))
+    rc, out, err = run(binary, "--check-config", good)
+    assert rc == 0 and out.strip() == "%s: ok" % good, (rc, out, err)
+    rc, out, err = run(binary, "--check-config")
+    assert rc == 0 and out.strip() == "<embedded>: ok", (rc, out, err)
+    shipped = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           "..", "..", "config", "drongo.yaml")
+    rc, out, err = run(binary, "--check-config", shipped)
+    assert rc == 0, (rc, out, err)
+
+    # Start-up with a bad file fails before binding anything.
+    rc, out, err = run(binary, "--config", bad)
+    assert rc == 1 and err.strip().endswith("listen: port 70000 out of range"), err
+
+    # A port someone else holds: start-up fails naming the listener.
+    port = free_port()
+    holder = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    holder.bind(("127.0.0.1", port))
+    busy = os.path.join(tmp, "busy.yaml")
+    with open(busy, "w") as f:
+        f.write(config_text(port))
+    rc, out, err = run(binary, "--config", busy)
+    holder.close()
+    assert rc == 1, (rc, err)
+    assert "event=start status=error" in err, err
+    assert "udp:127.0.0.1:%d: Address already in use" % port in err, err
+
+    rc, out, err = run(binary, "--help")
+    assert rc == 0 and "--check-config" in out and "--config FILE" in out, out
+    rc, out, err = run(binary, "--version")
+    assert rc == 0 and out.startswith("drongo "), out
+    rc, out, err = run(binary, "--bogus")
+    assert rc == 2 and "usage:" in err, err
+    rc, out, err = run(binary, "extra-arg")
+    assert rc == 2 and "unexpected argument" in err, err
+    print("ok: check-config, start-up errors, help, version, bad options")
+
+
+if __name__ == "__main__":
+    main()
