@@ -13,6 +13,7 @@
 
 #include "dg_log.h"
 #include "sip_server.h"
+#include "sip_server_via.h"
 
 /* What OPTIONS reports (RFC 3261 section 11.2): only what works today. */
 #define SIP_SERVER_OPTIONS_HDRS \
@@ -125,6 +126,7 @@ respond(struct sip_server *srv, const struct sip_rx *rx, int code,
 	char hdrs[1024], warn[320], tag[24], cid[128], dst_s[64];
 	struct sockaddr_storage dst;
 	struct sip_udp_sock *udp;
+	ssize_t slen;
 	int len, err;
 
 	hdrs[0] = '\0';
@@ -139,6 +141,13 @@ respond(struct sip_server *srv, const struct sip_rx *rx, int code,
 		srv->stats.drop_tx_error++;
 		return len;
 	}
+	slen = sip_server_via_stamp(srv->out, (size_t)len, srv->out_cap,
+		&msg->vias[0], rx->src);
+	if (slen < 0) {
+		srv->stats.drop_tx_error++;
+		return (int)slen;
+	}
+	len = (int)slen;
 	if (rx->conn != NULL) {
 		err = sip_tcp_send(rx->conn, srv->out, (size_t)len);
 		dst = *rx->src;

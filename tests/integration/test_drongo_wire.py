@@ -54,8 +54,11 @@ def test_options_and_rport(d):
     assert header(r, "Accept") == "application/sdp", r
     assert header(r, "Supported") is not None, r
     assert ";tag=dg" in header(r, "To"), r
-    # RFC 3581: received and rport are added to the top Via... by the
-    # server transaction layer later; the response must reach our port.
+    # RFC 3581: the empty rport is filled with the source port and
+    # received is added, so a client behind NAT learns its mapping.
+    assert header(r, "Via") == (
+        "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-dgtest-1;rport=%d"
+        ";received=127.0.0.1" % s.getsockname()[1]), r
     # Same request again (a retransmission): the very same To tag.
     r2 = udp_ask(d, options(d.port), s)
     assert header(r2, "To") == header(r, "To")
@@ -72,6 +75,9 @@ def test_via_sent_by_without_rport(d):
     src.sendto(req, ("127.0.0.1", d.port))
     r = target.recvfrom(65535)[0]
     assert status_of(r) == 200, r
+    # Seen where it said it was: the Via comes back untouched.
+    assert header(r, "Via") == ("SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-dgtest-1"
+                                % tport), r
     src.settimeout(0.3)
     try:
         src.recvfrom(65535)
@@ -89,6 +95,7 @@ def test_maddr(d):
     udp_sock().sendto(req, ("127.0.0.1", d.port))
     r = target.recvfrom(65535)[0]
     assert status_of(r) == 200, r
+    assert header(r, "Via").endswith(";received=127.0.0.1"), r
 
 
 def test_malformed_gets_400(d):
