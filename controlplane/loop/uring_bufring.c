@@ -20,12 +20,15 @@ uring_bufring_init(struct uring_bufring *b, struct io_uring *ring,
 
 	memset(b, 0, sizeof(*b));
 	if (nbufs == 0 || nbufs > 32768 || (nbufs & (nbufs - 1)) != 0 ||
-			buf_size == 0)
+			buf_size == 0 || buf_size > UINT32_MAX - URING_BUFRING_ALIGN)
 		return -EINVAL;
 	b->ring = ring;
 	b->bgid = bgid;
 	b->nbufs = nbufs;
-	b->buf_size = buf_size;
+	/* Each buffer starts with the kernel's recvmsg header: keep it aligned. */
+	b->buf_size = (buf_size + URING_BUFRING_ALIGN - 1) &
+		~(uint32_t)(URING_BUFRING_ALIGN - 1);
+	buf_size = b->buf_size;
 	b->br_size = (size_t)nbufs * sizeof(struct io_uring_buf);
 	b->br = mmap(NULL, b->br_size, PROT_READ | PROT_WRITE,
 		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

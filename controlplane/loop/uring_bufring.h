@@ -14,6 +14,9 @@
 
 #include <liburing.h>
 
+/** Every buffer size is rounded up to a multiple of this. */
+#define URING_BUFRING_ALIGN 64u
+
 struct uring_bufring {
 	struct io_uring *ring;
 	struct io_uring_buf_ring *br;
@@ -27,8 +30,8 @@ struct uring_bufring {
 };
 
 /**
- * Map, fill and register a ring of nbufs buffers of buf_size bytes each as
- * buffer group bgid of ring.
+ * Map, fill and register a ring of nbufs buffers of buf_size bytes each
+ * (rounded up to URING_BUFRING_ALIGN) as buffer group bgid of ring.
  *
  * @param nbufs a power of two, 1..32768
  * @return 0, -EINVAL on a bad size, -ENOMEM, or the negative errno of

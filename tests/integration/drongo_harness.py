@@ -100,14 +100,18 @@ class Drongo:
         return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
 
     def stop(self):
+        """SIGTERM, then the exit code; sanitizer reports fail the test."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                return self.proc.wait(10)
+                self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
                 raise AssertionError("drongo did not stop on SIGTERM")
+        log = self.logtext()
+        for bad in ("runtime error:", "AddressSanitizer", "LeakSanitizer"):
+            assert bad not in log, "sanitizer report in drongo log:\n" + log
         return self.proc.returncode
 
     def close(self):

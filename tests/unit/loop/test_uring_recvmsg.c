@@ -26,7 +26,8 @@
 #include "uring_signal.h"
 
 #define NBUFS 8
-#define BUF_SIZE 512
+/* Odd on purpose: the ring must keep each buffer aligned anyway. */
+#define BUF_SIZE 501
 
 struct rx {
 	struct uring_recvmsg rm;
@@ -89,6 +90,8 @@ setup(void **state)
 	assert_int_equal(err, 0);
 	assert_int_equal(uring_bufring_init(&f->bufs, &f->loop.ring, 1, NBUFS,
 		BUF_SIZE), 0);
+	assert_int_equal(f->bufs.buf_size % URING_BUFRING_ALIGN, 0);
+	assert_true(f->bufs.buf_size >= BUF_SIZE);
 	f->rfd = socket(AF_INET, SOCK_DGRAM, 0);
 	f->sfd = socket(AF_INET, SOCK_DGRAM, 0);
 	assert_true(f->rfd >= 0 && f->sfd >= 0);

@@ -1,0 +1,344 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""drongo-dp end to end, in network namespaces of its own.
+
+Topology (all names start with dgdp-):
+  dgdp-a (10.77.1.2) --- dgdp-gw (router: .1.1 .2.1 .0.1) --- dgdp-b (10.77.2.2)
+                                  |
+                      dgdp-dp: drongo-dp on net_af_packet over dgdp-d0,
+                      relay address 10.77.0.2, exception TAP dgdp-tap
+The kernel of dgdp-dp has 10.77.0.2 only on the TAP, and drops what
+arrives on dgdp-d0 itself (rp_filter, arp_ignore), so everything checked
+here went through drongo-dp. Checked: the gateway's ARP for the relay and
+ping are answered by drongo-dp (its counters say so), a session made with
+drongo-dpctl relays real UDP RTP both ways with the relay's address and
+ports as source, payloads and order intact, the media timeout is reported
+when the sender stops, and a UDP packet to a non-media port reaches a
+socket of the kernel through the TAP.
+
+Usage: test_dp_relay.py PATH/TO/drongo-dp [PATH/TO/drongo-dpctl]
+"""
+import array
+import ctypes
+import fcntl
+import os
+import re
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+DP = os.path.abspath(sys.argv[1])
+DPCTL = (os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else
+         os.path.join(os.path.dirname(os.path.dirname(DP)),
+                      'shared', 'tools', 'dpctl', 'drongo-dpctl'))
+INSTANCE = '7'
+NSS = ['dgdp-gw', 'dgdp-a', 'dgdp-b', 'dgdp-dp']
+RELAY = '10.77.0.2'
+A, B = '10.77.1.2', '10.77.2.2'
+
+procs = []
+failures = []
+
+
+def sh(cmd, check=True):
+    r = subprocess.run(cmd, shell=True, capture_output=True, text=True)
+    if check and r.returncode != 0:
+        raise RuntimeError(f'{cmd}: {r.returncode} {r.stderr.strip()}')
+    return r
+
+
+def cleanup():
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    for ns in NSS:
+        sh(f'ip netns del {ns}', check=False)
+
+
+def tx_csum_off(ifname):
+    """ethtool -K IF tx off: a veth hands packets over with only the
+    pseudo-header sum in the UDP checksum (CHECKSUM_PARTIAL), which a
+    packet socket passes on as is; real NICs deliver complete sums."""
+    ev = array.array('I', [0x17, 0])    # ETHTOOL_STXCSUM, off
+    ifr = struct.pack('16sP', ifname.encode(), ev.buffer_info()[0])
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    fcntl.ioctl(s.fileno(), 0x8946, ifr + bytes(40 - len(ifr)))
+    s.close()
+    return True
+
+
+def setup():
+    cleanup()
+    for ns in NSS:
+        sh(f'ip netns add {ns}')
+        sh(f'ip -n {ns} link set lo up')
+        sh(f'ip netns exec {ns} sysctl -qw net.ipv6.conf.all.disable_ipv6=1')
+    for here, there, ns in (('d0', 'g0', 'dgdp-dp'), ('a0', 'ga', 'dgdp-a'),
+                            ('b0', 'gb', 'dgdp-b')):
+        sh(f'ip link add dgdp-{here} type veth peer name dgdp-{there}')
+        sh(f'ip link set dgdp-{here} netns {ns}')
+        sh(f'ip link set dgdp-{there} netns dgdp-gw')
+        sh(f'ip -n {ns} link set dgdp-{here} up')
+        sh(f'ip -n dgdp-gw link set dgdp-{there} up')
+    sh('ip -n dgdp-gw addr add 10.77.0.1/24 dev dgdp-g0')
+    sh('ip -n dgdp-gw addr add 10.77.1.1/24 dev dgdp-ga')
+    sh('ip -n dgdp-gw addr add 10.77.2.1/24 dev dgdp-gb')
+    sh('ip netns exec dgdp-gw sysctl -qw net.ipv4.ip_forward=1')
+    sh(f'ip -n dgdp-a addr add {A}/24 dev dgdp-a0')
+    sh('ip -n dgdp-a route add default via 10.77.1.1')
+    sh(f'ip -n dgdp-b addr add {B}/24 dev dgdp-b0')
+    sh('ip -n dgdp-b route add default via 10.77.2.1')
+    ns_result(in_ns('dgdp-a', tx_csum_off, 'dgdp-a0'))
+    ns_result(in_ns('dgdp-b', tx_csum_off, 'dgdp-b0'))
+    # The kernel of dgdp-dp must not answer on the DPDK port itself.
+    sh('ip netns exec dgdp-dp sysctl -qw net.ipv4.conf.all.rp_filter=1')
+    sh('ip netns exec dgdp-dp sysctl -qw net.ipv4.conf.dgdp-d0.rp_filter=1')
+    sh('ip netns exec dgdp-dp sysctl -qw net.ipv4.conf.dgdp-d0.arp_ignore=8')
+
+
+def start_dp(workdir):
+    conf = os.path.join(workdir, 'drongo-dp.yaml')
+    with open(conf, 'w') as f:
+        f.write(f"""instance: {INSTANCE}
+port: net_af_packet0
+addresses: [{RELAY}/24]
+gateway4: 10.77.0.1
+sessions_per_worker: 1024
+port_min: 40000
+port_max: 40959
+latch_window: 3s
+arp_refresh: 5s
+mbufs: 4095
+steering: auto
+exception_tap: dgdp-tap
+""")
+    log = open(os.path.join(workdir, 'dp.log'), 'w')
+    p = subprocess.Popen(
+        ['ip', 'netns', 'exec', 'dgdp-dp', DP, '-c', conf, '--',
+         '--no-huge', '--no-pci', '-l', '0-1', '-m', '256',
+         '--file-prefix=dgdp-int', '--log-level=lib.eal:error',
+         '--vdev=net_af_packet0,iface=dgdp-d0,qpairs=2'],
+        stdout=log, stderr=subprocess.STDOUT)
+    procs.append(p)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        if p.poll() is not None:
+            raise RuntimeError('drongo-dp exited: ' +
+                               open(log.name).read()[-2000:])
+        if dpctl('info', check=False).returncode == 0 and \
+           sh('ip -n dgdp-dp link show dgdp-tap', check=False).returncode == 0:
+            break
+        time.sleep(0.2)
+    else:
+        raise RuntimeError('drongo-dp did not come up')
+    sh(f'ip -n dgdp-dp addr add {RELAY}/24 dev dgdp-tap')
+    sh('ip -n dgdp-dp link set dgdp-tap up')
+    sh('ip -n dgdp-dp route add default via 10.77.0.1 dev dgdp-tap')
+    return log.name
+
+
+def dpctl(*args, check=True):
+    r = subprocess.run([DPCTL, '--instance', INSTANCE] + list(args),
+                       capture_output=True, text=True, timeout=30)
+    if check and r.returncode != 0:
+        raise RuntimeError(f'dpctl {args}: {r.returncode} {r.stderr}')
+    return r
+
+
+def kv(line):
+    return dict(w.split('=', 1) for w in line.split() if '=' in w)
+
+
+def main_stats():
+    for line in dpctl('stats').stdout.splitlines():
+        if line.startswith('main '):
+            return {k: int(v) for k, v in kv(line).items() if v.isdigit()}
+    raise RuntimeError('no main statistics')
+
+
+libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNET = 0x40000000
+
+
+def in_ns(ns, fn, *args):
+    """Run fn(*args) in a child process inside netns ns; return its
+    result (a bytes or str value) or raise with the child's error."""
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(rfd)
+        try:
+            fd = os.open(f'/var/run/netns/{ns}', os.O_RDONLY)
+            if libc.setns(fd, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), 'setns')
+            out = b'OK' + repr(fn(*args)).encode()
+        except Exception as e:  # reported to the parent
+            out = b'ER' + repr(e).encode()
+        os.write(wfd, out)
+        os._exit(0)
+    os.close(wfd)
+    return pid, rfd
+
+
+def ns_result(handle):
+    pid, rfd = handle
+    data = b''
+    while True:
+        chunk = os.read(rfd, 65536)
+        if not chunk:
+            break
+        data += chunk
+    os.close(rfd)
+    os.waitpid(pid, 0)
+    if not data.startswith(b'OK'):
+        raise RuntimeError(data[2:].decode(errors='replace'))
+    return eval(data[2:].decode())
+
+
+def rtp(seq):
+    return struct.pack('!BBHII', 0x80, 0, seq, seq * 160, 0x1234) + \
+        bytes((seq + i) & 0xff for i in range(160))
+
+
+def receiver(addr, port, count, ready_path, timeout):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((addr, port))
+    open(ready_path, 'w').close()
+    s.settimeout(timeout)
+    got = []
+    try:
+        while len(got) < count:
+            data, src = s.recvfrom(2048)
+            got.append((data, src))
+    except socket.timeout:
+        pass
+    return got
+
+
+def sender(addr, port, dst, dport, payloads, gap):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((addr, port))
+    for p in payloads:
+        s.sendto(p, (dst, dport))
+        time.sleep(gap)
+    return len(payloads)
+
+
+def wait_file(path, timeout=5):
+    deadline = time.time() + timeout
+    while not os.path.exists(path) and time.time() < deadline:
+        time.sleep(0.02)
+    return os.path.exists(path)
+
+
+def relay_once(workdir, src_ns, src, sport, dst_ns, dst, dport, relay_in,
+               relay_out, first_seq, n=20):
+    ready = os.path.join(workdir, f'ready-{dst_ns}-{first_seq}')
+    rx = in_ns(dst_ns, receiver, dst, dport, n, ready, 5)
+    if not wait_file(ready):
+        raise RuntimeError('receiver not ready')
+    pkts = [rtp(first_seq + i) for i in range(n)]
+    ns_result(in_ns(src_ns, sender, src, sport, RELAY, relay_in, pkts, 0.01))
+    got = ns_result(rx)
+    check(len(got) == n, f'{src}->{dst}: {len(got)} of {n} packets relayed')
+    for i, (data, frm) in enumerate(got):
+        check(frm == (RELAY, relay_out),
+              f'packet {i} came from {frm}, not {(RELAY, relay_out)}')
+        check(data == pkts[i], f'packet {i}: payload or order differs')
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print('FAIL:', what)
+
+
+def test(workdir):
+    setup()
+    log = start_dp(workdir)
+
+    # Ping from host A: the gateway ARPs for the relay, drongo-dp answers
+    # both the ARP and the echo.
+    sh('ip -n dgdp-gw neigh flush dev dgdp-g0')
+    before = main_stats()
+    r = sh('ip netns exec dgdp-a ping -c 3 -i 0.2 -W 2 10.77.0.2',
+           check=False)
+    check(r.returncode == 0, 'ping of the relay address: ' + r.stdout[-300:])
+    after = main_stats()
+    check(after['icmp_echo_replies'] - before['icmp_echo_replies'] >= 3,
+          f'echo replies counted: {before} -> {after}')
+    check(after['arp_replies'] > before['arp_replies'],
+          f'ARP replies counted: {before} -> {after}')
+    neigh = sh('ip -n dgdp-gw neigh show 10.77.0.2').stdout
+    check('lladdr' in neigh, 'gateway resolved the relay: ' + neigh)
+
+    # A session through drongo-dpctl, RTP both ways.
+    out = dpctl('create', '--leg0', f'relay={RELAY}', f'peer={A}:4000',
+                '--leg1', f'relay={RELAY}', f'peer={B}:5000',
+                '--timeout-start', '20', '--timeout-stop', '2').stdout
+    s = kv(out.strip().splitlines()[-1])
+    sid, p0, p1 = s['session'], int(s['leg0_rtp']), int(s['leg1_rtp'])
+    check(40000 <= p0 <= 40959 and 40000 <= p1 <= 40959,
+          f'relay ports in range: {out}')
+    relay_once(workdir, 'dgdp-a', A, 4000, 'dgdp-b', B, 5000, p0, p1, 1)
+    relay_once(workdir, 'dgdp-b', B, 5000, 'dgdp-a', A, 4000, p1, p0, 100)
+    show = dpctl('show', sid).stdout
+    check('leg0_rx_pkts=20' in show and 'leg1_rx_pkts=20' in show,
+          'session counters: ' + show)
+
+    # Media stops: the timeout event (stop timeout 2 s) is reported.
+    w = dpctl('watch', '--count', '1', '--for', '10', check=False)
+    check(re.search(rf'event=media_timeout session={sid}\b.*reason=stopped',
+                    w.stdout) is not None,
+          f'media timeout event: rc={w.returncode} {w.stdout} {w.stderr}')
+    check(dpctl('show', sid, check=False).returncode != 0,
+          'session gone after its timeout')
+
+    # Non-media to the relay address reaches the kernel through the TAP.
+    before = main_stats()
+    ready = os.path.join(workdir, 'ready-kernel')
+    rx = in_ns('dgdp-dp', receiver, RELAY, 5555, 1, ready, 5)
+    wait_file(ready)
+    ns_result(in_ns('dgdp-a', sender, A, 6000, RELAY, 5555,
+                    [b'not media'], 0))
+    got = ns_result(rx)
+    check(len(got) == 1 and got[0][0] == b'not media' and
+          got[0][1] == (A, 6000), f'kernel socket got {got}')
+    after = main_stats()
+    check(after['to_kernel'] > before['to_kernel'],
+          f'to_kernel counted: {before} -> {after}')
+    if failures:
+        print(open(log).read()[-3000:])
+
+
+def main():
+    if os.geteuid() != 0:
+        print('needs root (network namespaces)')
+        return 77
+    for path in (DP, DPCTL):
+        if not os.access(path, os.X_OK):
+            print(f'missing {path}')
+            return 1
+    with tempfile.TemporaryDirectory(prefix='dgdp-') as workdir:
+        try:
+            test(workdir)
+        except Exception as e:
+            failures.append(repr(e))
+            print('ERROR:', e)
+        finally:
+            cleanup()
+    print('FAILED' if failures else 'PASSED', f'({len(failures)} failures)')
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
+    sys.exit(main())
