@@ -50,20 +50,21 @@ dp_srtp_init(const struct dp_srtp_conf *conf)
 	dp_srtp_g.conf = *conf;
 	if (dp_srtp_g.conf.replay_window == 0)
 		dp_srtp_g.conf.replay_window = 128;
-	switch (conf->backend) {
-	case DP_SRTP_BACKEND_CRYPTODEV:
-		if (conf->nb_sessions == 0)
-			return -EINVAL;
-		err = dp_srtp_cdev_init(&dp_srtp_g.conf);
-		break;
-	case DP_SRTP_BACKEND_LIBSRTP:
-		err = dp_srtp_lib_init();
-		break;
-	default:
+	if (conf->backend != DP_SRTP_BACKEND_CRYPTODEV && conf->backend != DP_SRTP_BACKEND_LIBSRTP)
 		return -EINVAL;
-	}
+	if (conf->backend == DP_SRTP_BACKEND_CRYPTODEV && conf->nb_sessions == 0)
+		return -EINVAL;
+	/* libsrtp2 is always there: it is the reference even when cryptodev runs. */
+	err = dp_srtp_lib_init();
 	if (err < 0)
 		return err;
+	if (conf->backend == DP_SRTP_BACKEND_CRYPTODEV) {
+		err = dp_srtp_cdev_init(&dp_srtp_g.conf);
+		if (err < 0) {
+			dp_srtp_lib_fini();
+			return err;
+		}
+	}
 	dp_srtp_g.up = true;
 	return 0;
 }
@@ -75,20 +76,27 @@ dp_srtp_fini(void)
 		return;
 	if (dp_srtp_g.conf.backend == DP_SRTP_BACKEND_CRYPTODEV)
 		dp_srtp_cdev_fini();
-	else
-		dp_srtp_lib_fini();
+	dp_srtp_lib_fini();
 	dp_srtp_g.up = false;
 }
 
 int
 dp_srtp_worker_create(struct dp_srtp_worker **out, uint16_t qp)
 {
+	return dp_srtp_worker_create_as(out, qp, dp_srtp_g.conf.backend);
+}
+
+int
+dp_srtp_worker_create_as(struct dp_srtp_worker **out, uint16_t qp,
+		enum dp_srtp_backend backend)
+{
 	const struct dp_srtp_conf *conf = &dp_srtp_g.conf;
 	struct dp_srtp_worker *w;
 	uint32_t i;
 	int err = -ENOMEM;
 
-	if (!dp_srtp_g.up || qp >= conf->nb_workers)
+	if (!dp_srtp_g.up || qp >= conf->nb_workers ||
+	    (backend == DP_SRTP_BACKEND_CRYPTODEV && conf->backend != DP_SRTP_BACKEND_CRYPTODEV))
 		return -EINVAL;
 	w = rte_zmalloc_socket("dp_srtp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
 			conf->socket_id);
@@ -108,8 +116,8 @@ dp_srtp_worker_create(struct dp_srtp_worker **out, uint16_t qp)
 	w->nb_free = conf->nb_ctx;
 	w->qp = qp;
 	w->window = conf->replay_window;
-	w->backend = (uint8_t)conf->backend;
-	if (conf->backend == DP_SRTP_BACKEND_CRYPTODEV) {
+	w->backend = (uint8_t)backend;
+	if (backend == DP_SRTP_BACKEND_CRYPTODEV) {
 		err = dp_srtp_cdev_worker_init(w);
 		if (err < 0)
 			goto out_free_idx;
@@ -251,7 +259,7 @@ dp_srtp_ctx_create(struct dp_srtp_worker *w, const struct dp_srtp_ctx_params *p,
 			err = idx;
 			goto out_wipe;
 		}
-		err = dp_srtp_lib_ctx_init(c, key, c->rtcp_tag != 0);
+		err = dp_srtp_lib_ctx_init(c, key);
 		if (err < 0) {
 			dp_srtp_ctx_release(w, c);
 			goto out_wipe;

@@ -396,12 +396,18 @@ dp_srtp_prep_rtcp(struct dp_srtp_ctx *c, struct rte_mbuf *m, struct dp_srtp_work
 	if (wk->unprotect) {
 		eidx = dp_srtp_be32(p + len - (gcm ? 4 : tag + 4));
 		idx = eidx & DP_SRTP_SRTCP_INDEX_MAX;
-		/* Unencrypted SRTCP under GCM has a whole-packet AAD the session cannot take. */
-		if (gcm && !(eidx & DP_SRTP_SRTCP_E))
+		/*
+		 * Contexts always negotiate encrypted SRTCP (no UNENCRYPTED_SRTCP),
+		 * so E = 0 cannot come from the key holder. Rejected where libsrtp
+		 * rejects it: before the replay check for AES-CM, after it for GCM.
+		 */
+		if (!gcm && !(eidx & DP_SRTP_SRTCP_E))
 			return DP_SRTP_BAD_HEADER;
 		v = dp_srtp_replay_check(s, idx, window);
 		if (v != DP_SRTP_OK)
 			return v;
+		if (!(eidx & DP_SRTP_SRTCP_E))
+			return DP_SRTP_AUTH_FAIL;
 		if (gcm) {
 			memcpy(sc->aad, p, 8);
 			dp_srtp_put_be32(sc->aad + 8, eidx);
@@ -410,8 +416,7 @@ dp_srtp_prep_rtcp(struct dp_srtp_ctx *c, struct rte_mbuf *m, struct dp_srtp_work
 			wk->aad = sc->aad;
 		} else {
 			wk->crypto_len = len - tag;
-			wk->ofs.ofs.cipher.tail = (uint16_t)((eidx & DP_SRTP_SRTCP_E) ? 4 :
-					wk->crypto_len - 8);
+			wk->ofs.ofs.cipher.tail = 4;
 			wk->digest = p + len - tag;
 		}
 		wk->final_len = (uint16_t)(len - tag - 4);
@@ -438,9 +443,10 @@ dp_srtp_prep_rtcp(struct dp_srtp_ctx *c, struct rte_mbuf *m, struct dp_srtp_work
 		wk->rtcp_tx = 1;
 		s->pend++;
 	}
+	/* GCM: 00 00 || SSRC || 00 00 || 0 || 31-bit index, which is hi:lo = idx. */
 	if (gcm)
-		dp_srtp_iv_gcm(sc->iv, s->salt, ssrc, 0, 0), dp_srtp_put_be32(sc->iv + 8,
-				dp_srtp_be32(s->salt + 8) ^ (uint32_t)idx);
+		dp_srtp_iv_gcm(sc->iv, s->salt, ssrc, (uint32_t)(idx >> 16),
+				(uint32_t)(idx & 0xffff));
 	else
 		dp_srtp_iv_cm(sc->iv, s->salt, ssrc, idx);
 	wk->cipher_len = (uint16_t)(wk->crypto_len - 8 - wk->ofs.ofs.cipher.tail);

@@ -294,6 +294,14 @@ int
 dp_srtp_ctx_create_session(struct dp_srtp_worker *w, const struct dp_srtp_ctx_params *p,
 		uint8_t suite, const struct dp_srtp_session_keys *sk, uint32_t srtcp_last);
 
+/*
+ * A worker on a given backend: libsrtp2 workers can live next to cryptodev
+ * ones (the tests and the benchmark compare them in one process).
+ */
+int
+dp_srtp_worker_create_as(struct dp_srtp_worker **out, uint16_t qp,
+		enum dp_srtp_backend backend);
+
 /* Context slot handling shared by the backends. */
 int
 dp_srtp_ctx_alloc(struct dp_srtp_worker *w, const struct dp_srtp_ctx_params *p,
@@ -336,7 +344,7 @@ void
 dp_srtp_lib_fini(void);
 
 int
-dp_srtp_lib_ctx_init(struct dp_srtp_ctx *c, const struct dp_srtp_key *key, bool rtcp);
+dp_srtp_lib_ctx_init(struct dp_srtp_ctx *c, const struct dp_srtp_key *key);
 
 void
 dp_srtp_lib_ctx_fini(struct dp_srtp_ctx *c);

@@ -1,0 +1,836 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the data plane's SRTP module on a real crypto_aesni_mb vdev
+ * (EAL without hugepages or PCI): RFC 3711 and RFC 7714 vectors, byte and
+ * verdict equality between the cryptodev backend (both CPU-crypto and
+ * enqueue/dequeue paths) and the libsrtp2 backend across rollovers and
+ * damaged packets, the replay window at its edges, the SRTCP index and E
+ * flag, a device that fails ops, and crypto session pool exhaustion.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+#include <srtp2/srtp.h>
+
+#include "dp_srtp_priv.h"
+#include "srtp/srtp_vectors.h"
+
+#define T_NB 32
+#define T_PAYLOAD 160
+
+static struct rte_mempool *t_pool;
+static struct dp_srtp_worker *t_cd;	/* cryptodev, CPU crypto */
+static struct dp_srtp_worker *t_cq;	/* cryptodev, enqueue/dequeue */
+static struct dp_srtp_worker *t_lib;	/* libsrtp2 */
+
+static const char *const t_suite_names[DP_SRTP_SUITE__COUNT] = {
+	"AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM",
+};
+
+static struct rte_mbuf *
+t_mbuf(const uint8_t *p, uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(t_pool);
+
+	assert_non_null(m);
+	memcpy(rte_pktmbuf_append(m, len), p, len);
+	return m;
+}
+
+static struct rte_mbuf *
+t_clone(const struct rte_mbuf *src)
+{
+	return t_mbuf(rte_pktmbuf_mtod(src, const uint8_t *), src->data_len);
+}
+
+static void
+t_free(struct rte_mbuf **m, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		rte_pktmbuf_free(m[i]);
+		m[i] = NULL;
+	}
+}
+
+/* Runs one burst of n mbufs on one context and returns the verdicts. */
+static void
+t_run(struct dp_srtp_worker *w, int ctx, uint8_t op, struct rte_mbuf **m, uint16_t n,
+		uint8_t *verdict)
+{
+	struct dp_srtp_pkt pk[T_NB];
+	uint16_t i;
+
+	assert_true(n <= T_NB);
+	for (i = 0; i < n; i++) {
+		pk[i].m = m[i];
+		pk[i].ctx = (uint32_t)ctx;
+		pk[i].op = op;
+		pk[i].verdict = 0xff;
+	}
+	(void)dp_srtp_burst_process(w, pk, n);
+	for (i = 0; i < n; i++)
+		verdict[i] = pk[i].verdict;
+}
+
+static uint8_t
+t_one(struct dp_srtp_worker *w, int ctx, uint8_t op, struct rte_mbuf *m)
+{
+	uint8_t v;
+
+	t_run(w, ctx, op, &m, 1, &v);
+	return v;
+}
+
+static uint16_t
+t_rtp(uint8_t *p, uint16_t seq, uint32_t ssrc)
+{
+	uint16_t i;
+
+	p[0] = 0x80;
+	p[1] = 0x00;
+	p[2] = (uint8_t)(seq >> 8);
+	p[3] = (uint8_t)seq;
+	dp_srtp_put_be32(p + 4, (uint32_t)seq * 160);
+	dp_srtp_put_be32(p + 8, ssrc);
+	for (i = 0; i < T_PAYLOAD; i++)
+		p[12 + i] = (uint8_t)(seq * 7 + i);
+	return 12 + T_PAYLOAD;
+}
+
+static uint16_t
+t_rtcp(uint8_t *p, uint32_t n, uint32_t ssrc)
+{
+	uint16_t i;
+
+	p[0] = 0x80;
+	p[1] = 200;
+	p[2] = 0;
+	p[3] = 12;
+	dp_srtp_put_be32(p + 4, ssrc);
+	for (i = 8; i < 52; i++)
+		p[i] = (uint8_t)(n * 13 + i);
+	return 52;
+}
+
+static void
+t_key(struct dp_srtp_key *k, uint8_t suite, uint8_t seed)
+{
+	unsigned int i;
+
+	k->suite = (enum dp_srtp_suite)suite;
+	for (i = 0; i < sizeof(k->master_key); i++)
+		k->master_key[i] = (uint8_t)(seed + 3 * i);
+	for (i = 0; i < sizeof(k->master_salt); i++)
+		k->master_salt[i] = (uint8_t)(seed ^ (0xa5 + i));
+}
+
+static int
+t_ctx(struct dp_srtp_worker *w, uint8_t suite, uint8_t seed, enum dp_srtp_dir dir)
+{
+	struct dp_srtp_ctx_params p = { .dir = dir, .flags = DP_SRTP_F_SSRC_ANY };
+	struct dp_srtp_key k;
+	int idx;
+
+	t_key(&k, suite, seed);
+	idx = dp_srtp_ctx_create(w, &p, &k);
+	assert_true(idx >= 0);
+	return idx;
+}
+
+static void
+t_assert_same(const struct rte_mbuf *a, const struct rte_mbuf *b)
+{
+	assert_int_equal(a->data_len, b->data_len);
+	assert_memory_equal(rte_pktmbuf_mtod(a, const uint8_t *),
+			rte_pktmbuf_mtod(b, const uint8_t *), a->data_len);
+}
+
+/* RFC 3711 B.3: the AES-CM PRF derives the printed cipher key, salt and auth key. */
+static void
+test_kdf_rfc3711_b3(void **state)
+{
+	uint8_t out[20];
+
+	(void)state;
+	assert_int_equal(dp_srtp_kdf(rfc3711_b3_master_key, rfc3711_b3_master_salt, 0, out, 16), 0);
+	assert_memory_equal(out, rfc3711_b3_cipher_key, 16);
+	assert_int_equal(dp_srtp_kdf(rfc3711_b3_master_key, rfc3711_b3_master_salt, 2, out, 14), 0);
+	assert_memory_equal(out, rfc3711_b3_cipher_salt, 14);
+	assert_int_equal(dp_srtp_kdf(rfc3711_b3_master_key, rfc3711_b3_master_salt, 1, out, 20), 0);
+	assert_memory_equal(out, rfc3711_b3_auth_key, 20);
+}
+
+/* RFC 3711 B.2: SRTP encryption of zeros at SSRC 0, index 0 yields the printed keystream. */
+static void
+test_aes_cm_keystream_rfc3711_b2(void **state)
+{
+	struct dp_srtp_ctx_params p = { .dir = DP_SRTP_DIR_PROTECT, .ssrc = 0 };
+	struct dp_srtp_session_keys sk;
+	struct dp_srtp_worker *ws[2] = { t_cd, t_cq };
+	uint8_t pkt[12 + 48] = { 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct rte_mbuf *m;
+	unsigned int i;
+	int idx;
+
+	(void)state;
+	memset(&sk, 0x11, sizeof(sk));
+	memcpy(sk.rtp_key, rfc3711_b2_session_key, 16);
+	memcpy(sk.rtp_salt, rfc3711_b2_session_salt, 14);
+	for (i = 0; i < 2; i++) {
+		idx = dp_srtp_ctx_create_session(ws[i], &p, DP_SRTP_AES_CM_128_HMAC_SHA1_80, &sk, 0);
+		assert_true(idx >= 0);
+		m = t_mbuf(pkt, sizeof(pkt));
+		assert_int_equal(t_one(ws[i], idx, DP_SRTP_OP_RTP, m), DP_SRTP_OK);
+		assert_int_equal(m->data_len, sizeof(pkt) + 10);
+		assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *) + 12, rfc3711_b2_keystream, 48);
+		t_free(&m, 1);
+		dp_srtp_ctx_destroy(ws[i], (uint32_t)idx);
+	}
+}
+
+static int
+t_gcm_ctx(struct dp_srtp_worker *w, enum dp_srtp_dir dir, uint32_t srtcp_last)
+{
+	struct dp_srtp_ctx_params p = { .dir = dir, .flags = DP_SRTP_F_SSRC_ANY };
+	struct dp_srtp_session_keys sk;
+	int idx;
+
+	memset(&sk, 0, sizeof(sk));
+	memcpy(sk.rtp_key, rfc7714_key, 16);
+	memcpy(sk.rtp_salt, rfc7714_salt, 12);
+	memcpy(sk.rtcp_key, rfc7714_key, 16);
+	memcpy(sk.rtcp_salt, rfc7714_salt, 12);
+	idx = dp_srtp_ctx_create_session(w, &p, DP_SRTP_AEAD_AES_128_GCM, &sk, srtcp_last);
+	assert_true(idx >= 0);
+	return idx;
+}
+
+/* RFC 7714 §16.1.1 and §17.1.1: GCM SRTP and SRTCP protect to and unprotect from the printed bytes. */
+static void
+test_gcm_rfc7714(void **state)
+{
+	struct dp_srtp_worker *ws[2] = { t_cd, t_cq };
+	struct rte_mbuf *m;
+	unsigned int i;
+	int pr, un;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		pr = t_gcm_ctx(ws[i], DP_SRTP_DIR_PROTECT, 0x5d3);
+		un = t_gcm_ctx(ws[i], DP_SRTP_DIR_UNPROTECT, 0);
+
+		m = t_mbuf(rfc7714_rtp_plain, sizeof(rfc7714_rtp_plain));
+		assert_int_equal(t_one(ws[i], pr, DP_SRTP_OP_RTP, m), DP_SRTP_OK);
+		assert_int_equal(m->data_len, sizeof(rfc7714_srtp));
+		assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), rfc7714_srtp, sizeof(rfc7714_srtp));
+		t_free(&m, 1);
+
+		m = t_mbuf(rfc7714_srtp, sizeof(rfc7714_srtp));
+		assert_int_equal(t_one(ws[i], un, DP_SRTP_OP_RTP, m), DP_SRTP_OK);
+		assert_int_equal(m->data_len, sizeof(rfc7714_rtp_plain));
+		assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), rfc7714_rtp_plain,
+				sizeof(rfc7714_rtp_plain));
+		t_free(&m, 1);
+
+		m = t_mbuf(rfc7714_rtcp_plain, sizeof(rfc7714_rtcp_plain));
+		assert_int_equal(t_one(ws[i], pr, DP_SRTP_OP_RTCP, m), DP_SRTP_OK);
+		assert_int_equal(m->data_len, sizeof(rfc7714_srtcp));
+		assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), rfc7714_srtcp, sizeof(rfc7714_srtcp));
+		t_free(&m, 1);
+
+		m = t_mbuf(rfc7714_srtcp, sizeof(rfc7714_srtcp));
+		assert_int_equal(t_one(ws[i], un, DP_SRTP_OP_RTCP, m), DP_SRTP_OK);
+		assert_int_equal(m->data_len, sizeof(rfc7714_rtcp_plain));
+		assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), rfc7714_rtcp_plain,
+				sizeof(rfc7714_rtcp_plain));
+		/* The same SRTCP index again is a replay. */
+		t_free(&m, 1);
+		m = t_mbuf(rfc7714_srtcp, sizeof(rfc7714_srtcp));
+		assert_int_equal(t_one(ws[i], un, DP_SRTP_OP_RTCP, m), DP_SRTP_REPLAY_DUP);
+		t_free(&m, 1);
+
+		dp_srtp_ctx_destroy(ws[i], (uint32_t)pr);
+		dp_srtp_ctx_destroy(ws[i], (uint32_t)un);
+	}
+}
+
+struct t_pair {
+	struct dp_srtp_worker *cw;	/* cryptodev worker under test */
+	int cp, cu, lp, lu;		/* cdev protect/unprotect, libsrtp protect/unprotect */
+	uint8_t op;
+};
+
+/* Builds plaintexts for a burst: RTP from seq list, RTCP numbered. */
+static void
+t_plain(const struct t_pair *t, struct rte_mbuf **m, const uint16_t *seq, uint16_t n)
+{
+	uint8_t buf[256];
+	uint16_t i, len;
+
+	for (i = 0; i < n; i++) {
+		len = t->op == DP_SRTP_OP_RTP ? t_rtp(buf, seq[i], 0x1234abcd) :
+			t_rtcp(buf, seq[i], 0x1234abcd);
+		m[i] = t_mbuf(buf, len);
+	}
+}
+
+/*
+ * Protect a burst on both backends (must agree byte for byte, verdict for
+ * verdict), then unprotect each side's output on the other backend (must
+ * agree and restore the plaintext). Returns the cryptodev-protected copies
+ * in prot[] for later replay checks.
+ */
+static void
+t_round(const struct t_pair *t, const uint16_t *seq, uint16_t n, const uint8_t *expect,
+		struct rte_mbuf **prot)
+{
+	struct rte_mbuf *plain[T_NB], *mc[T_NB], *ml[T_NB];
+	uint8_t vc[T_NB], vl[T_NB];
+	uint16_t i;
+
+	t_plain(t, plain, seq, n);
+	for (i = 0; i < n; i++) {
+		mc[i] = t_clone(plain[i]);
+		ml[i] = t_clone(plain[i]);
+	}
+	t_run(t->cw, t->cp, t->op, mc, n, vc);
+	t_run(t_lib, t->lp, t->op, ml, n, vl);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(vc[i], vl[i]);
+		assert_int_equal(vc[i], expect != NULL ? expect[i] : DP_SRTP_OK);
+		if (vc[i] == DP_SRTP_OK)
+			t_assert_same(mc[i], ml[i]);
+	}
+	for (i = 0; i < n; i++)
+		prot[i] = vc[i] == DP_SRTP_OK ? t_clone(mc[i]) : NULL;
+	/* Cross: libsrtp unprotects cryptodev output and the reverse. */
+	t_run(t_lib, t->lu, t->op, mc, n, vl);
+	t_run(t->cw, t->cu, t->op, ml, n, vc);
+	for (i = 0; i < n; i++) {
+		if (prot[i] == NULL)
+			continue;
+		assert_int_equal(vc[i], DP_SRTP_OK);
+		assert_int_equal(vl[i], DP_SRTP_OK);
+		t_assert_same(mc[i], plain[i]);
+		t_assert_same(ml[i], plain[i]);
+	}
+	t_free(plain, n);
+	t_free(mc, n);
+	t_free(ml, n);
+}
+
+/* Sends copies of m to both unprotect contexts; both must give the verdict (0xff: the same refusal). */
+static void
+t_both(const struct t_pair *t, struct rte_mbuf *m, uint8_t expect, const char *what)
+{
+	struct rte_mbuf *a = t_clone(m), *b = t_clone(m);
+	uint8_t va, vb;
+
+	va = t_one(t->cw, t->cu, t->op, a);
+	vb = t_one(t_lib, t->lu, t->op, b);
+	if (expect == 0xff) {
+		/* Any refusal, as long as both backends give the same one. */
+		assert_int_equal(va, vb);
+		assert_int_not_equal(va, DP_SRTP_OK);
+		expect = va;
+	}
+	if (va != expect || vb != expect)
+		print_error("%s: expected %s: cryptodev %s, libsrtp %s\n", what,
+				dp_srtp_verdict_name(expect), dp_srtp_verdict_name(va),
+				dp_srtp_verdict_name(vb));
+	assert_int_equal(va, expect);
+	assert_int_equal(vb, expect);
+	t_free(&a, 1);
+	t_free(&b, 1);
+}
+
+static void
+t_flip(struct rte_mbuf *m, uint16_t off, uint8_t bit)
+{
+	rte_pktmbuf_mtod(m, uint8_t *)[off] ^= bit;
+}
+
+static void
+t_equality(struct dp_srtp_worker *cw, uint8_t suite, uint8_t op)
+{
+	struct rte_mbuf *prev[T_NB] = { 0 }, *cur[T_NB] = { 0 }, *fresh[T_NB], *x;
+	struct t_pair t = { .cw = cw, .op = op };
+	uint16_t seq[T_NB], s = 65500, i, n = T_NB;
+	uint8_t expect[T_NB];
+	unsigned int b, wraps = 0;
+
+	t.cp = t_ctx(cw, suite, 7, DP_SRTP_DIR_PROTECT);
+	t.cu = t_ctx(cw, suite, 7, DP_SRTP_DIR_UNPROTECT);
+	t.lp = t_ctx(t_lib, suite, 7, DP_SRTP_DIR_PROTECT);
+	t.lu = t_ctx(t_lib, suite, 7, DP_SRTP_DIR_UNPROTECT);
+	/* RTP: bursts start near 65535 and jump 20000 between bursts (4+ rollovers). */
+	for (b = 0; b < 16; b++) {
+		for (i = 0; i < n; i++)
+			seq[i] = op == DP_SRTP_OP_RTP ? (uint16_t)(s + i) : (uint16_t)(b * n + i);
+		/* Reordered within the window: swap neighbours in odd bursts. */
+		if (b & 1)
+			for (i = 0; i + 1 < n; i += 2) {
+				uint16_t tmp = seq[i];
+
+				seq[i] = seq[i + 1];
+				seq[i + 1] = tmp;
+			}
+		t_free(prev, n);
+		memcpy(prev, cur, sizeof(cur));
+		t_round(&t, seq, n, NULL, cur);
+		if (op == DP_SRTP_OP_RTP) {
+			if ((uint32_t)s + n + 20000 > 65535)
+				wraps++;
+			s = (uint16_t)(s + n + 20000);
+		}
+	}
+	if (op == DP_SRTP_OP_RTP)
+		assert_true(wraps >= 4);
+	/* Replayed: a packet of the last burst, and one of the burst before (far behind). */
+	t_both(&t, cur[3], DP_SRTP_REPLAY_DUP, "replay last burst");
+	t_both(&t, prev[3], op == DP_SRTP_OP_RTP ? DP_SRTP_REPLAY_OLD : DP_SRTP_REPLAY_DUP, "replay previous burst");
+	/* Fresh packets, not yet seen by the receivers, damaged in turn. */
+	for (i = 0; i < 4; i++)
+		seq[i] = op == DP_SRTP_OP_RTP ? (uint16_t)(s + i) : (uint16_t)(16 * n + i);
+	{
+		struct rte_mbuf *plain[4];
+		uint8_t vc[4], vl[4];
+		struct rte_mbuf *ml[4];
+
+		t_plain(&t, plain, seq, 4);
+		for (i = 0; i < 4; i++) {
+			fresh[i] = t_clone(plain[i]);
+			ml[i] = t_clone(plain[i]);
+		}
+		t_run(cw, t.cp, op, fresh, 4, vc);
+		t_run(t_lib, t.lp, op, ml, 4, vl);
+		for (i = 0; i < 4; i++) {
+			assert_int_equal(vc[i], DP_SRTP_OK);
+			assert_int_equal(vl[i], DP_SRTP_OK);
+			t_assert_same(fresh[i], ml[i]);
+		}
+		t_free(plain, 4);
+		t_free(ml, 4);
+	}
+	x = t_clone(fresh[0]);
+	t_flip(x, op == DP_SRTP_OP_RTP ? 20 : 12, 0x10);	/* payload */
+	t_both(&t, x, DP_SRTP_AUTH_FAIL, "payload bit");
+	t_free(&x, 1);
+	x = t_clone(fresh[0]);
+	t_flip(x, 1, 0x80);					/* header: marker / PT */
+	t_both(&t, x, DP_SRTP_AUTH_FAIL, "header bit");
+	t_free(&x, 1);
+	x = t_clone(fresh[0]);
+	/* tag (GCM SRTCP puts E || index after the tag) */
+	t_flip(x, (uint16_t)(x->data_len - 1 -
+			(op == DP_SRTP_OP_RTCP && suite == DP_SRTP_AEAD_AES_128_GCM ? 4 : 0)), 0x01);
+	t_both(&t, x, DP_SRTP_AUTH_FAIL, "tag bit");
+	t_free(&x, 1);
+	x = t_clone(fresh[0]);
+	rte_pktmbuf_trim(x, 1);					/* truncated by one byte */
+	/* SRTCP: the trailer moves, so the verdict depends on the bytes; both must agree. */
+	t_both(&t, x, op == DP_SRTP_OP_RTP ? DP_SRTP_AUTH_FAIL : 0xff, "truncated by one");
+	t_free(&x, 1);
+	x = t_clone(fresh[0]);
+	rte_pktmbuf_trim(x, (uint16_t)(x->data_len - 10));	/* truncated to 10 bytes */
+	t_both(&t, x, DP_SRTP_TOO_SHORT, "truncated to 10");
+	t_free(&x, 1);
+	x = t_clone(fresh[0]);
+	t_flip(x, 0, 0x40);					/* version 3 */
+	t_both(&t, x, DP_SRTP_BAD_HEADER, "version 3");
+	t_free(&x, 1);
+	/* None of that moved the receivers: the intact packets still pass, reordered. */
+	t_both(&t, fresh[1], DP_SRTP_OK, "intact 1");
+	t_both(&t, fresh[0], DP_SRTP_OK, "intact 0");
+	t_both(&t, fresh[0], DP_SRTP_REPLAY_DUP, "intact 0 again");
+	/* Protect side: the same RTP sequence number twice is refused by both. */
+	if (op == DP_SRTP_OP_RTP) {
+		for (i = 0; i < 3; i++)
+			seq[i] = (uint16_t)(s + 10);
+		expect[0] = DP_SRTP_OK;
+		expect[1] = DP_SRTP_REPLAY_DUP;
+		expect[2] = DP_SRTP_REPLAY_DUP;
+		t_round(&t, seq, 3, expect, fresh + 4);
+		for (i = 4; i < 7; i++)
+			if (fresh[i] != NULL)
+				t_free(&fresh[i], 1);
+	}
+	t_free(fresh, 4);
+	t_free(prev, n);
+	t_free(cur, n);
+	dp_srtp_ctx_destroy(cw, (uint32_t)t.cp);
+	dp_srtp_ctx_destroy(cw, (uint32_t)t.cu);
+	dp_srtp_ctx_destroy(t_lib, (uint32_t)t.lp);
+	dp_srtp_ctx_destroy(t_lib, (uint32_t)t.lu);
+}
+
+/* Both backends agree byte for byte and verdict for verdict, all suites, RTP and RTCP, both cryptodev paths. */
+static void
+test_backend_equality(void **state)
+{
+	struct dp_srtp_worker *ws[2] = { t_cd, t_cq };
+	unsigned int i, su;
+
+	(void)state;
+	for (i = 0; i < 2; i++)
+		for (su = 0; su < DP_SRTP_SUITE__COUNT; su++) {
+			print_message("  %s %s\n", i == 0 ? "cpu-crypto" : "enqueue", t_suite_names[su]);
+			t_equality(ws[i], (uint8_t)su, DP_SRTP_OP_RTP);
+			t_equality(ws[i], (uint8_t)su, DP_SRTP_OP_RTCP);
+		}
+}
+
+/* Protects RTP seq with a fresh sender that first sent base (so both agree on the ROC). */
+static struct rte_mbuf *
+t_sent(uint16_t base, uint16_t seq)
+{
+	uint8_t buf[256];
+	struct rte_mbuf *m;
+	int pr;
+
+	pr = t_ctx(t_cd, DP_SRTP_AES_CM_128_HMAC_SHA1_80, 9, DP_SRTP_DIR_PROTECT);
+	if (seq != base) {
+		m = t_mbuf(buf, t_rtp(buf, base, 0x55));
+		assert_int_equal(t_one(t_cd, pr, DP_SRTP_OP_RTP, m), DP_SRTP_OK);
+		t_free(&m, 1);
+	}
+	m = t_mbuf(buf, t_rtp(buf, seq, 0x55));
+	assert_int_equal(t_one(t_cd, pr, DP_SRTP_OP_RTP, m), DP_SRTP_OK);
+	dp_srtp_ctx_destroy(t_cd, (uint32_t)pr);
+	return m;
+}
+
+/* Replay window edges (64 and 128, across a rollover): W-1 behind the highest passes, W and W+1 behind are too old, a repeat is a duplicate. */
+static void
+test_replay_window_edges(void **state)
+{
+	static const uint16_t windows[2] = { 64, 128 };
+	static const uint8_t want[3] = { DP_SRTP_OK, DP_SRTP_REPLAY_OLD, DP_SRTP_REPLAY_OLD };
+	const uint16_t base = 65400;
+	struct rte_mbuf *m;
+	uint16_t w, top;
+	unsigned int wi, i;
+	int un;
+
+	(void)state;
+	for (wi = 0; wi < 2; wi++) {
+		w = windows[wi];
+		top = (uint16_t)(base + 4 * (w + 1));	/* past 65535: ROC 1 */
+		un = t_ctx(t_cd, DP_SRTP_AES_CM_128_HMAC_SHA1_80, 9, DP_SRTP_DIR_UNPROTECT);
+		t_cd->ctx[un].window = w;
+		m = t_sent(base, base);
+		assert_int_equal(t_one(t_cd, un, DP_SRTP_OP_RTP, m), DP_SRTP_OK);
+		t_free(&m, 1);
+		m = t_sent(base, top);
+		assert_int_equal(t_one(t_cd, un, DP_SRTP_OP_RTP, m), DP_SRTP_OK);
+		t_free(&m, 1);
+		assert_int_equal(t_cd->ctx[un].rtp.index, 65536u + top);
+		for (i = 0; i < 3; i++) {
+			m = t_sent(base, (uint16_t)(top - (w - 1) - i));
+			assert_int_equal(t_one(t_cd, un, DP_SRTP_OP_RTP, m), want[i]);
+			t_free(&m, 1);
+		}
+		m = t_sent(base, (uint16_t)(top - (w - 1)));
+		assert_int_equal(t_one(t_cd, un, DP_SRTP_OP_RTP, m), DP_SRTP_REPLAY_DUP);
+		t_free(&m, 1);
+		dp_srtp_ctx_destroy(t_cd, (uint32_t)un);
+	}
+}
+
+/* SRTCP trailer: E set and index 1, 2, 3 on protect; E = 0 (authenticated-only SRTCP, from libsrtp or a flipped bit) is refused, as libsrtp refuses it. */
+static void
+test_srtcp_index_and_e_flag(void **state)
+{
+	struct dp_srtp_key k;
+	srtp_policy_t pol;
+	srtp_t ls;
+	uint8_t buf[256], key[30], plain[64];
+	struct rte_mbuf *m;
+	unsigned int i;
+	int pr, un, len;
+
+	(void)state;
+	pr = t_ctx(t_cd, DP_SRTP_AES_CM_128_HMAC_SHA1_80, 21, DP_SRTP_DIR_PROTECT);
+	for (i = 1; i <= 3; i++) {
+		m = t_mbuf(buf, t_rtcp(buf, i, 0x77));
+		assert_int_equal(t_one(t_cd, pr, DP_SRTP_OP_RTCP, m), DP_SRTP_OK);
+		assert_int_equal(m->data_len, 52 + 4 + 10);
+		assert_int_equal(dp_srtp_be32(rte_pktmbuf_mtod(m, uint8_t *) + 52),
+				DP_SRTP_SRTCP_E | i);
+		t_free(&m, 1);
+	}
+	dp_srtp_ctx_destroy(t_cd, (uint32_t)pr);
+
+	t_key(&k, DP_SRTP_AES_CM_128_HMAC_SHA1_80, 22);
+	memcpy(key, k.master_key, 16);
+	memcpy(key + 16, k.master_salt, 14);
+	memset(&pol, 0, sizeof(pol));
+	srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtp);
+	srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);
+	pol.rtcp.sec_serv = sec_serv_auth;
+	pol.ssrc.type = ssrc_any_outbound;
+	pol.key = key;
+	assert_int_equal(srtp_create(&ls, &pol), srtp_err_status_ok);
+	len = t_rtcp(buf, 5, 0x77);
+	memcpy(plain, buf, (size_t)len);
+	assert_int_equal(srtp_protect_rtcp(ls, buf, &len), srtp_err_status_ok);
+	assert_int_equal(len, 52 + 4 + 10);
+	assert_int_equal(dp_srtp_be32(buf + 52), 1);
+
+	un = t_ctx(t_cd, DP_SRTP_AES_CM_128_HMAC_SHA1_80, 22, DP_SRTP_DIR_UNPROTECT);
+	m = t_mbuf(buf, (uint16_t)len);
+	assert_int_equal(t_one(t_cd, un, DP_SRTP_OP_RTCP, m), DP_SRTP_BAD_HEADER);
+	assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), plain, 52);
+	t_free(&m, 1);
+	/* Our own encrypted packet with E cleared: refused the same way, then accepted intact. */
+	pr = t_ctx(t_cd, DP_SRTP_AES_CM_128_HMAC_SHA1_80, 22, DP_SRTP_DIR_PROTECT);
+	m = t_mbuf(buf, t_rtcp(buf, 6, 0x77));
+	assert_int_equal(t_one(t_cd, pr, DP_SRTP_OP_RTCP, m), DP_SRTP_OK);
+	t_flip(m, 52, 0x80);
+	assert_int_equal(t_one(t_cd, un, DP_SRTP_OP_RTCP, m), DP_SRTP_BAD_HEADER);
+	t_flip(m, 52, 0x80);
+	assert_int_equal(t_one(t_cd, un, DP_SRTP_OP_RTCP, m), DP_SRTP_OK);
+	t_rtcp(buf, 6, 0x77);
+	assert_int_equal(m->data_len, 52);
+	assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), buf, 52);
+	t_free(&m, 1);
+	dp_srtp_ctx_destroy(t_cd, (uint32_t)pr);
+	assert_int_equal(srtp_dealloc(ls), srtp_err_status_ok);
+	dp_srtp_ctx_destroy(t_cd, (uint32_t)un);
+}
+
+/* A failed crypto op (invalid session on the device) gives CRYPTO_ERROR and leaves the context as it was. */
+static void
+test_crypto_error_keeps_state(void **state)
+{
+	struct dp_srtp_worker *ws[2] = { t_cq, t_cd };
+	struct dp_srtp_stream before;
+	struct rte_mbuf *m, *keep;
+	uint8_t buf[256];
+	unsigned int i;
+	void *sess;
+	int pr, un;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		pr = t_ctx(ws[i], DP_SRTP_AES_CM_128_HMAC_SHA1_80, 31, DP_SRTP_DIR_PROTECT);
+		un = t_ctx(ws[i], DP_SRTP_AES_CM_128_HMAC_SHA1_80, 31, DP_SRTP_DIR_UNPROTECT);
+		m = t_mbuf(buf, t_rtp(buf, 100, 0x99));
+		assert_int_equal(t_one(ws[i], pr, DP_SRTP_OP_RTP, m), DP_SRTP_OK);
+		assert_int_equal(t_one(ws[i], un, DP_SRTP_OP_RTP, m), DP_SRTP_OK);
+		t_free(&m, 1);
+		keep = t_mbuf(buf, t_rtp(buf, 101, 0x99));
+		assert_int_equal(t_one(ws[i], pr, DP_SRTP_OP_RTP, keep), DP_SRTP_OK);
+
+		/* The device is handed an op without a valid session. */
+		sess = ws[i]->ctx[un].rtp.sess;
+		ws[i]->ctx[un].rtp.sess = NULL;
+		before = ws[i]->ctx[un].rtp;
+		before.sess = NULL;
+		m = t_clone(keep);
+		assert_int_equal(t_one(ws[i], un, DP_SRTP_OP_RTP, m), DP_SRTP_CRYPTO_ERROR);
+		t_free(&m, 1);
+		assert_memory_equal(&ws[i]->ctx[un].rtp, &before, sizeof(before));
+		ws[i]->ctx[un].rtp.sess = sess;
+		/* The packet that failed is accepted once the device works. */
+		assert_int_equal(t_one(ws[i], un, DP_SRTP_OP_RTP, keep), DP_SRTP_OK);
+		t_free(&keep, 1);
+		assert_true(dp_srtp_worker_stats(ws[i])->verdicts[DP_SRTP_CRYPTO_ERROR] >= 1);
+		dp_srtp_ctx_destroy(ws[i], (uint32_t)pr);
+		dp_srtp_ctx_destroy(ws[i], (uint32_t)un);
+	}
+}
+
+/* Header checks: short, wrong version, other SSRC than the latched one, multi-segment. */
+static void
+test_header_checks(void **state)
+{
+	struct rte_mbuf *m, *seg;
+	uint8_t buf[256];
+	int pr, un;
+
+	(void)state;
+	pr = t_ctx(t_cd, DP_SRTP_AES_CM_128_HMAC_SHA1_32, 41, DP_SRTP_DIR_PROTECT);
+	un = t_ctx(t_cd, DP_SRTP_AES_CM_128_HMAC_SHA1_32, 41, DP_SRTP_DIR_UNPROTECT);
+	m = t_mbuf(buf, 11);
+	assert_int_equal(t_one(t_cd, pr, DP_SRTP_OP_RTP, m), DP_SRTP_TOO_SHORT);
+	t_free(&m, 1);
+	m = t_mbuf(buf, t_rtp(buf, 7, 1));
+	assert_int_equal(t_one(t_cd, pr, DP_SRTP_OP_RTP, m), DP_SRTP_OK);
+	assert_int_equal(m->data_len, 172 + 4);
+	assert_int_equal(t_one(t_cd, un, DP_SRTP_OP_RTP, m), DP_SRTP_OK);
+	t_free(&m, 1);
+	/* Same keys, other SSRC: the context latched SSRC 1. */
+	m = t_mbuf(buf, t_rtp(buf, 8, 2));
+	assert_int_equal(t_one(t_cd, pr, DP_SRTP_OP_RTP, m), DP_SRTP_BAD_HEADER);
+	assert_int_equal(m->data_len, 172);
+	t_free(&m, 1);
+	/* CSRC count pointing past the end. */
+	t_rtp(buf, 9, 1);
+	buf[0] |= 0x0f;
+	m = t_mbuf(buf, 60);
+	assert_int_equal(t_one(t_cd, un, DP_SRTP_OP_RTP, m), DP_SRTP_TOO_SHORT);
+	t_free(&m, 1);
+	m = t_mbuf(buf, t_rtp(buf, 9, 1));
+	seg = t_mbuf(buf, 10);
+	assert_int_equal(rte_pktmbuf_chain(m, seg), 0);
+	assert_int_equal(t_one(t_cd, pr, DP_SRTP_OP_RTP, m), DP_SRTP_BAD_HEADER);
+	t_free(&m, 1);
+	dp_srtp_ctx_destroy(t_cd, (uint32_t)pr);
+	dp_srtp_ctx_destroy(t_cd, (uint32_t)un);
+}
+
+/* Context creation wipes the caller's master key; pass-through only for identical suite, key and salt. */
+static void
+test_key_wipe_and_passthrough(void **state)
+{
+	struct dp_srtp_ctx_params p = { .dir = DP_SRTP_DIR_UNPROTECT, .flags = DP_SRTP_F_SSRC_ANY };
+	struct dp_srtp_key a, b, zero;
+	int idx;
+
+	(void)state;
+	t_key(&a, DP_SRTP_AEAD_AES_128_GCM, 3);
+	t_key(&b, DP_SRTP_AEAD_AES_128_GCM, 3);
+	assert_true(dp_srtp_key_passthrough(&a, &b));
+	b.master_salt[13] ^= 1;		/* not part of a GCM salt */
+	assert_true(dp_srtp_key_passthrough(&a, &b));
+	b.master_salt[11] ^= 1;
+	assert_false(dp_srtp_key_passthrough(&a, &b));
+	t_key(&b, DP_SRTP_AES_CM_128_HMAC_SHA1_80, 3);
+	assert_false(dp_srtp_key_passthrough(&a, &b));
+	memset(&zero, 0, sizeof(zero));
+	idx = dp_srtp_ctx_create(t_cd, &p, &a);
+	assert_true(idx >= 0);
+	assert_memory_equal(&a, &zero, sizeof(zero));
+	dp_srtp_ctx_destroy(t_cd, (uint32_t)idx);
+	idx = dp_srtp_ctx_create(t_lib, &p, &b);
+	assert_true(idx >= 0);
+	assert_memory_equal(&b, &zero, sizeof(zero));
+	dp_srtp_ctx_destroy(t_lib, (uint32_t)idx);
+}
+
+static int
+t_setup(uint32_t nb_sessions)
+{
+	struct dp_srtp_conf conf = {
+		.backend = DP_SRTP_BACKEND_CRYPTODEV,
+		.nb_workers = 2,
+		.nb_sessions = nb_sessions,
+		.nb_ctx = 64,
+		.replay_window = 128,
+		.socket_id = SOCKET_ID_ANY,
+	};
+
+	if (dp_srtp_init(&conf) < 0)
+		return -1;
+	if (dp_srtp_worker_create(&t_cd, 0) < 0 || dp_srtp_worker_create(&t_cq, 1) < 0 ||
+	    dp_srtp_worker_create_as(&t_lib, 0, DP_SRTP_BACKEND_LIBSRTP) < 0)
+		return -1;
+	if (dp_srtp_worker_use_cpu_crypto(t_cd, true) < 0 ||
+	    dp_srtp_worker_use_cpu_crypto(t_cq, false) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+t_group_setup(void **state)
+{
+	(void)state;
+	return t_setup(256);
+}
+
+static int
+t_group_teardown(void **state)
+{
+	(void)state;
+	dp_srtp_worker_destroy(t_cd);
+	dp_srtp_worker_destroy(t_cq);
+	dp_srtp_worker_destroy(t_lib);
+	t_cd = t_cq = t_lib = NULL;
+	dp_srtp_fini();
+	return 0;
+}
+
+static int
+t_small_setup(void **state)
+{
+	(void)state;
+	return t_setup(8);
+}
+
+/* Exhausting the crypto session pool is a clean, counted -ENOSPC; freeing a context makes room again. */
+static void
+test_session_pool_exhaustion(void **state)
+{
+	struct dp_srtp_ctx_params p = { .dir = DP_SRTP_DIR_PROTECT, .flags = DP_SRTP_F_SSRC_ANY };
+	struct dp_srtp_key k;
+	int idx[5], i, err;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		idx[i] = t_ctx(t_cd, DP_SRTP_AES_CM_128_HMAC_SHA1_80, (uint8_t)i, DP_SRTP_DIR_PROTECT);
+	t_key(&k, DP_SRTP_AES_CM_128_HMAC_SHA1_80, 9);
+	err = dp_srtp_ctx_create(t_cd, &p, &k);
+	assert_int_equal(err, -ENOSPC);
+	assert_int_equal(dp_srtp_worker_stats(t_cd)->ctx_refused_nospc, 1);
+	/* Nothing leaked by the refusal: one free context makes exactly one fit. */
+	dp_srtp_ctx_destroy(t_cd, (uint32_t)idx[2]);
+	idx[2] = t_ctx(t_cd, DP_SRTP_AES_CM_128_HMAC_SHA1_80, 2, DP_SRTP_DIR_PROTECT);
+	t_key(&k, DP_SRTP_AES_CM_128_HMAC_SHA1_80, 9);
+	assert_int_equal(dp_srtp_ctx_create(t_cd, &p, &k), -ENOSPC);
+	assert_int_equal(dp_srtp_worker_stats(t_cd)->ctx_refused_nospc, 2);
+	for (i = 0; i < 4; i++)
+		dp_srtp_ctx_destroy(t_cd, (uint32_t)idx[i]);
+}
+
+int
+main(void)
+{
+	char *argv[] = {
+		"test_dp_srtp", "--no-huge", "--no-pci", "--no-shconf", "-l", "0",
+		"-m", "256", "--vdev", "crypto_aesni_mb", "--file-prefix", "dgsrtp-unit",
+		"--log-level", "lib.eal:error", NULL,
+	};
+	const struct CMUnitTest main_tests[] = {
+		cmocka_unit_test(test_kdf_rfc3711_b3),
+		cmocka_unit_test(test_aes_cm_keystream_rfc3711_b2),
+		cmocka_unit_test(test_gcm_rfc7714),
+		cmocka_unit_test(test_backend_equality),
+		cmocka_unit_test(test_replay_window_edges),
+		cmocka_unit_test(test_srtcp_index_and_e_flag),
+		cmocka_unit_test(test_crypto_error_keeps_state),
+		cmocka_unit_test(test_header_checks),
+		cmocka_unit_test(test_key_wipe_and_passthrough),
+	};
+	const struct CMUnitTest pool_tests[] = {
+		cmocka_unit_test(test_session_pool_exhaustion),
+	};
+	int fails;
+
+	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0) {
+		fprintf(stderr, "test_dp_srtp: EAL init failed\n");
+		return 1;
+	}
+	t_pool = rte_pktmbuf_pool_create("t_srtp_mbuf", 1024, 0, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (t_pool == NULL) {
+		fprintf(stderr, "test_dp_srtp: mbuf pool\n");
+		return 1;
+	}
+	fails = cmocka_run_group_tests_name("srtp", main_tests, t_group_setup, t_group_teardown);
+	fails += cmocka_run_group_tests_name("srtp_pool", pool_tests, t_small_setup,
+			t_group_teardown);
+	rte_mempool_free(t_pool);
+	(void)rte_eal_cleanup();
+	return fails;
+}
