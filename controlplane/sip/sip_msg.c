@@ -490,6 +490,7 @@ sip_msg_decode(struct sip_msg *msg, const char *buf, size_t len,
 	msg->have = 0;
 	msg->parsed = 0;
 	msg->method = SIP_METHOD_NONE;
+	msg->start_line = DG_PL_NULL;
 	msg->method_raw = msg->ruri_raw = msg->version = DG_PL_NULL;
 	msg->reason = DG_PL_NULL;
 	msg->status = 0;

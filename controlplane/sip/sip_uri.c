@@ -231,11 +231,12 @@ sip_uri_decode(struct sip_uri *uri, const char *p, size_t len)
 bool
 sip_param_find(struct dg_pl params, const char *name, struct dg_pl *val)
 {
-	const char *p = params.p, *end = params.p + params.len;
+	const char *p = params.p, *end;
 	size_t nlen = strlen(name);
 
 	if (params.p == NULL)
 		return false;
+	end = params.p + params.len;
 	while (p < end) {
 		const char *n, *ne, *v, *ve;
 
