@@ -335,8 +335,11 @@ conf_load(struct dg_conf **out, const char *name, FILE *file, const char *buf,
 	int err;
 
 	conf = calloc(1, sizeof(*conf));
-	if (conf == NULL)
+	if (conf == NULL) {
+		if (errbuf != NULL && errlen > 0)
+			snprintf(errbuf, errlen, "out of memory");
 		return -ENOMEM;
+	}
 	conf->name = strdup(name);
 	if (conf->name == NULL) {
 		err = -ENOMEM;

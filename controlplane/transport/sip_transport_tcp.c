@@ -15,6 +15,8 @@
 
 /* How long a half-closed connection may take to finish before it is cut. */
 #define SIP_TCP_DRAIN_MS 2000
+/* Pause before accepting again after an accept error (EMFILE, ENOMEM). */
+#define SIP_TCP_ACCEPT_RETRY_MS 100
 
 struct tcp_send {
 	struct tcp_send *next;
@@ -400,8 +402,26 @@ listener_on_accept(struct uring_req *req, int res, uint32_t flags)
 	if (flags & IORING_CQE_F_MORE)
 		return;
 	l->armed = false;
-	if (res != -ECANCELED && res != -EBADF && res != -EINVAL)
-		(void)listener_arm(l);
+	if (res == -ECANCELED || res == -EBADF || res == -EINVAL)
+		return;
+	/*
+	 * Out of descriptors or memory, re-arming at once would spin: wait a
+	 * little, the condition usually clears as connections close.
+	 */
+	if (res < 0 || listener_arm(l) < 0)
+		(void)uring_timer_start(&tcp->loop->timers, &l->retry,
+			SIP_TCP_ACCEPT_RETRY_MS);
+}
+
+static void
+listener_on_retry(struct uring_timer *t)
+{
+	struct sip_tcp_listener *l = (struct sip_tcp_listener *)((char *)t -
+		offsetof(struct sip_tcp_listener, retry));
+
+	if (!l->armed && listener_arm(l) < 0)
+		(void)uring_timer_start(&l->tcp->loop->timers, &l->retry,
+			SIP_TCP_ACCEPT_RETRY_MS);
 }
 
 static int
@@ -450,6 +470,7 @@ sip_tcp_listen(struct sip_tcp *tcp, struct sip_tcp_listener *l,
 	memset(l, 0, sizeof(*l));
 	l->req.fn = listener_on_accept;
 	l->tcp = tcp;
+	uring_timer_init(&l->retry, listener_on_retry);
 	err = sip_socket_bind(SOCK_STREAM, addr, addrlen);
 	if (err < 0)
 		return err;

@@ -55,6 +55,7 @@ struct sip_tcp_listener {
 	struct sip_tcp *tcp;
 	int fd;
 	bool armed;
+	struct uring_timer retry;	/* re-arms after an accept error */
 	struct sockaddr_storage local;
 };
 
