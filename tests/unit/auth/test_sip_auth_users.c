@@ -21,6 +21,7 @@
 #include "sip_auth_users.h"
 
 static const char *passwd_tool;
+static const char *users_example;
 
 static struct dg_pl
 pl(const char *s)
@@ -263,6 +264,44 @@ test_passwd_tool(void **state)
 	assert_string_equal(out, "");
 }
 
+/* The shipped config/users.example loads, with the documented passwords. */
+static void
+test_users_example(void **state)
+{
+	static const struct {
+		const char *user;
+		const char *realm;
+		const char *password;
+	} t[] = {
+		{ "Mufasa", "http-auth@example.org", "Circle of Life" },
+		{ "alice", "example.com", "alice-secret" },
+		{ "bob", "example.com", "bob-secret" },
+	};
+	const struct sip_auth_user *u;
+	struct sip_auth_users *users;
+	uint8_t ha1[32];
+	char err[256];
+	size_t i;
+
+	(void)state;
+	if (users_example == NULL)
+		skip();
+	assert_int_equal(sip_auth_users_load_file(&users, users_example, err,
+			sizeof(err)), 0);
+	assert_int_equal(sip_auth_users_count(users), 3);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		u = sip_auth_users_find(users, pl(t[i].user), pl(t[i].realm));
+		assert_non_null(u);
+		assert_int_equal(sip_auth_ha1(SIP_AUTH_ALG_MD5, pl(t[i].user),
+				pl(t[i].realm), pl(t[i].password), ha1), 16);
+		assert_memory_equal(u->ha1_md5, ha1, 16);
+		assert_int_equal(sip_auth_ha1(SIP_AUTH_ALG_SHA256, pl(t[i].user),
+				pl(t[i].realm), pl(t[i].password), ha1), 32);
+		assert_memory_equal(u->ha1_sha256, ha1, 32);
+	}
+	sip_auth_users_free(users);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -274,9 +313,12 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_format_line),
 		cmocka_unit_test(test_passwd_tool),
+		cmocka_unit_test(test_users_example),
 	};
 
 	if (argc > 1)
 		passwd_tool = argv[1];
+	if (argc > 2)
+		users_example = argv[2];
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
