@@ -100,6 +100,20 @@ dp_main_timers(struct dp_main *dm, uint64_t now, struct dg_shm_hdr *hdr)
 			dm->stats->drops[DG_DROP_NO_MBUF]++;
 		}
 	}
+	if (dm->conf->has_gw6 && now >= dm->next_nd_ns) {
+		gw = __atomic_load_n(&dm->net.gw_mac6, __ATOMIC_RELAXED);
+		dm->next_nd_ns = now + (gw == 0 ? 1000000000ull :
+					dm->conf->arp_refresh_ms * 1000000ull);
+		m = rte_pktmbuf_alloc(dm->pool);
+		if (m != NULL) {
+			uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, 86);
+
+			(void)dp_nd_solicit(&dm->net, p);
+			dp_main_tx(dm, m);
+		} else {
+			dm->stats->drops[DG_DROP_NO_MBUF]++;
+		}
+	}
 	if (rte_eth_stats_get(dm->port_id, &es) == 0) {
 		dm->stats->nic_imissed = es.imissed;
 		dm->stats->nic_ierrors = es.ierrors;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The exception path, on the main lcore: traffic that is not media. ARP
- * and ICMP echo for the relay's addresses are answered here; everything
+ * The exception path, on the main lcore: traffic that is not media. ARP,
+ * IPv6 neighbour solicitations and ICMP/ICMPv6 echo for the relay's
+ * addresses are answered here (NAs count as ARP replies, ICMPv6 echo
+ * replies as ICMP echo replies in the statistics); everything
  * else (SIP on the same NIC, TCP, ARP replies, other ICMP, fragments) is
  * written to the TAP so the kernel, and the control plane's sockets behind
  * it, see it; what the kernel sends on the TAP leaves through the relay
@@ -54,6 +56,22 @@ dp_exception_input(struct dp_main *dm, struct rte_mbuf *m)
 		r = dp_icmp_input(&dm->net, p, m->data_len);
 		if (r == 1) {
 			dm->stats->icmp_echo_replies++;
+			dp_main_tx(dm, m);
+			return;
+		}
+	} else if (cls == DP_CLASS_ICMP6) {
+		uint32_t out_len;
+
+		r = dp_nd_input(&dm->net, p, m->data_len,
+				m->data_len + rte_pktmbuf_tailroom(m),
+				&out_len);
+		if (r == 1) {
+			m->data_len = (uint16_t)out_len;
+			m->pkt_len = out_len;
+			if (p[DP_ETHER_HDR_LEN + DP_IPV6_HDR_LEN] == 136)
+				dm->stats->arp_replies++;
+			else
+				dm->stats->icmp_echo_replies++;
 			dp_main_tx(dm, m);
 			return;
 		}

@@ -43,6 +43,7 @@ struct dp_main {
 	struct dg_shm_main_stats *stats;	/**< in the shm region */
 	struct dg_shm_main_stats local_stats;	/**< when there is none */
 	uint64_t next_arp_ns;
+	uint64_t next_nd_ns;
 	volatile bool *quit;
 };
 
@@ -109,5 +110,21 @@ uint32_t dp_arp_request(const struct dp_net *net, uint8_t *frame);
  *         malformed.
  */
 int dp_icmp_input(const struct dp_net *net, uint8_t *frame, uint32_t len);
+
+/**
+ * IPv6 neighbour discovery and ICMPv6 echo for the relay's addresses: an
+ * NS for a relay address becomes the NA, an echo request the reply, in
+ * place (cap: bytes the frame may grow to); the IPv6 gateway's MAC is
+ * learnt from its NS and NA.
+ *
+ * @param out_len receives the reply's length
+ * @return 1 to send the reply, 0 when it is for the kernel, -EBADMSG when
+ *         malformed, -ENOSPC when the reply does not fit cap.
+ */
+int dp_nd_input(struct dp_net *net, uint8_t *frame, uint32_t len,
+		uint32_t cap, uint32_t *out_len);
+
+/** Build an NS for the IPv6 gateway; returns its length. */
+uint32_t dp_nd_solicit(const struct dp_net *net, uint8_t *frame);
 
 #endif

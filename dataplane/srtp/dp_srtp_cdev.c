@@ -457,9 +457,19 @@ dp_srtp_prep_rtcp(struct dp_srtp_ctx *c, struct rte_mbuf *m, struct dp_srtp_work
 	return DP_SRTP_OK;
 }
 
-/* Synchronous CPU crypto: one call per run of packets sharing session and layout. */
-static void
-dp_srtp_cdev_sync(struct dp_srtp_worker *w, uint16_t nb)
+/*
+ * Synchronous CPU crypto runs one session per call, so a group of one packet
+ * gets no multi-buffer parallelism: groups smaller than this go to the queue
+ * pair instead, where the PMD interleaves packets of different sessions.
+ */
+#define DP_SRTP_SYNC_MIN_GROUP 4
+
+/*
+ * CPU crypto for groups of packets sharing session and layout; returns the
+ * slots left for the queue pair in rest[].
+ */
+static uint16_t
+dp_srtp_cdev_sync(struct dp_srtp_worker *w, uint16_t nb, uint16_t *rest)
 {
 	struct rte_crypto_va_iova_ptr iv[DP_SRTP_BURST_MAX], dg[DP_SRTP_BURST_MAX];
 	struct rte_crypto_va_iova_ptr aad[DP_SRTP_BURST_MAX];
@@ -470,7 +480,7 @@ dp_srtp_cdev_sync(struct dp_srtp_worker *w, uint16_t nb)
 	struct rte_crypto_sym_vec sv;
 	uint8_t done[DP_SRTP_BURST_MAX] = { 0 };
 	struct dp_srtp_work *wk, *lead;
-	uint16_t k, j, g;
+	uint16_t k, j, g, nb_rest = 0;
 
 	for (k = 0; k < nb; k++) {
 		if (done[k])
@@ -488,15 +498,15 @@ dp_srtp_cdev_sync(struct dp_srtp_worker *w, uint16_t nb)
 			vec[g].tot_len = wk->crypto_len;
 			sgl[g].vec = &vec[g];
 			sgl[g].num = 1;
-			iv[g].va = w->scratch[j].iv;
+			iv[g].va = rte_crypto_op_ctod_offset(w->ops[j], uint8_t *, DP_SRTP_IV_OFF);
 			dg[g].va = wk->digest;
 			aad[g].va = wk->aad;
 			st[g] = 0;
 			g++;
 		}
-		if (lead->s->sess == NULL) {
+		if (g < DP_SRTP_SYNC_MIN_GROUP || lead->s->sess == NULL) {
 			for (j = 0; j < g; j++)
-				w->status[member[j]] = EINVAL;
+				rest[nb_rest++] = member[j];
 			continue;
 		}
 		memset(&sv, 0, sizeof(sv));
@@ -510,6 +520,7 @@ dp_srtp_cdev_sync(struct dp_srtp_worker *w, uint16_t nb)
 		for (j = 0; j < g; j++)
 			w->status[member[j]] = st[j];
 	}
+	return nb_rest;
 }
 
 static void
@@ -577,26 +588,33 @@ dp_srtp_op_status(uint8_t status)
 	}
 }
 
-/* One enqueue and one dequeue (repeated only while the device still holds ops). */
+/*
+ * One enqueue and one dequeue of the ops of slots[] (the dequeue repeats only
+ * while the device still holds ops, up to a 10 ms deadline).
+ */
 static void
-dp_srtp_cdev_async(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16_t nb)
+dp_srtp_cdev_async(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, const uint16_t *slots,
+		uint16_t nb)
 {
-	struct rte_crypto_op *deq[DP_SRTP_BURST_MAX];
+	struct rte_crypto_op *enq[DP_SRTP_BURST_MAX], *deq[DP_SRTP_BURST_MAX];
 	uint16_t k, sent, got = 0, d, slot;
 	uint64_t deadline = 0;
 
 	for (k = 0; k < nb; k++) {
-		w->status[k] = EIO;
-		dp_srtp_op_fill(w->ops[k], pkts[w->list[k]].m, &w->work[k],
-				w->ctx[pkts[w->list[k]].ctx].suite);
+		slot = slots[k];
+		w->status[slot] = EIO;
+		enq[k] = w->ops[slot];
+		dp_srtp_op_fill(enq[k], pkts[w->list[slot]].m, &w->work[slot],
+				w->ctx[pkts[w->list[slot]].ctx].suite);
 	}
-	sent = rte_cryptodev_enqueue_burst(w->dev_id, w->qp, w->ops, nb);
+	sent = rte_cryptodev_enqueue_burst(w->dev_id, w->qp, enq, nb);
 	while (got < sent) {
 		d = rte_cryptodev_dequeue_burst(w->dev_id, w->qp, deq + got,
 				(uint16_t)(sent - got));
 		for (k = got; k < got + d; k++) {
-			slot = dp_srtp_op_slot(w, deq[k], k, nb);
-			if (slot < nb)
+			slot = dp_srtp_op_slot(w, deq[k], k < nb ? slots[k] : 0,
+					DP_SRTP_BURST_MAX);
+			if (slot < DP_SRTP_BURST_MAX)
 				w->status[slot] = dp_srtp_op_status(deq[k]->status);
 		}
 		got = (uint16_t)(got + d);
@@ -619,11 +637,13 @@ dp_srtp_cdev_burst(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16_t 
 	struct dp_srtp_stream *s;
 	struct dp_srtp_ctx *c;
 	struct rte_mbuf *m;
-	uint16_t i, k, nb = 0;
+	uint16_t slots[DP_SRTP_BURST_MAX];
+	uint16_t i, k, rest, nb = 0;
 	int32_t st;
 	uint8_t v;
 
-	dp_srtp_burst_prefetch(w, pkts, n);
+	if (!w->no_prefetch)
+		dp_srtp_burst_prefetch(w, pkts, n);
 	for (i = 0; i < n; i++) {
 		pkts[i].verdict = DP_SRTP_CRYPTO_ERROR;
 		if (pkts[i].ctx >= w->nb_ctx || !w->ctx[pkts[i].ctx].in_use || w->wedged)
@@ -638,9 +658,9 @@ dp_srtp_cdev_burst(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16_t 
 		memset(wk, 0, sizeof(*wk));
 		wk->orig_len = m->data_len;
 		wk->unprotect = c->dir == DP_SRTP_DIR_UNPROTECT;
-		sc = w->cpu_crypto ? &w->scratch[nb] :
-			rte_crypto_op_ctod_offset(w->ops[nb], struct dp_srtp_scratch *,
-					DP_SRTP_OP_PRIV_OFF);
+		/* Scratch lives in the op either way: small groups go to the queue pair. */
+		sc = rte_crypto_op_ctod_offset(w->ops[nb], struct dp_srtp_scratch *,
+				DP_SRTP_OP_PRIV_OFF);
 		if (pkts[i].op == DP_SRTP_OP_RTP)
 			v = dp_srtp_prep_rtp(c, m, wk, sc, c->window);
 		else
@@ -651,10 +671,15 @@ dp_srtp_cdev_burst(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16_t 
 	}
 	if (nb == 0)
 		return;
-	if (w->cpu_crypto)
-		dp_srtp_cdev_sync(w, nb);
-	else
-		dp_srtp_cdev_async(w, pkts, nb);
+	if (w->cpu_crypto) {
+		rest = dp_srtp_cdev_sync(w, nb, slots);
+	} else {
+		for (k = 0; k < nb; k++)
+			slots[k] = k;
+		rest = nb;
+	}
+	if (rest != 0)
+		dp_srtp_cdev_async(w, pkts, slots, rest);
 	for (k = 0; k < nb; k++) {
 		wk = &w->work[k];
 		s = wk->s;

@@ -115,11 +115,11 @@ struct dp_srtp_worker {
 	uint32_t sess_lines;	/* cache lines of one crypto session to prefetch */
 	struct dp_srtp_stats stats;
 	struct rte_crypto_op *ops[DP_SRTP_BURST_MAX];
-	struct dp_srtp_scratch scratch[DP_SRTP_BURST_MAX];
 	struct dp_srtp_work work[DP_SRTP_BURST_MAX];
 	int32_t status[DP_SRTP_BURST_MAX];
 	uint16_t list[DP_SRTP_BURST_MAX];
 	uint8_t wedged;		/* device kept ops past the deadline: refuse crypto */
+	uint8_t no_prefetch;	/* benchmark only: measure without the key prefetch */
 } __rte_cache_aligned;
 
 /* Where the op private area (struct dp_srtp_scratch) starts. */
