@@ -66,32 +66,46 @@ param_value(const char *p, const char *end)
 	return p == s ? NULL : p;
 }
 
+int
+sip_param_next(const char **pos, const char *end, struct dg_pl *name,
+	       struct dg_pl *val)
+{
+	const char *p = sip_skip_lws(*pos, end), *s = p;
+
+	p = sip_skip_token(p, end);
+	if (p == s)
+		return -EBADMSG;
+	*name = sip_pl(s, p);
+	*val = DG_PL_NULL;
+	p = sip_skip_lws(p, end);
+	if (p < end && *p == '=') {
+		s = sip_skip_lws(p + 1, end);
+		p = param_value(s, end);
+		if (p == NULL)
+			return -EBADMSG;
+		*val = sip_pl(s, p);
+		p = sip_skip_lws(p, end);
+	}
+	if (p == end) {
+		*pos = NULL;
+		return 1;
+	}
+	if (*p != ';')
+		return -EBADMSG;
+	*pos = p + 1;
+	return 1;
+}
+
 bool
 sip_params_valid(struct dg_pl params)
 {
-	const char *p = params.p, *end = params.p + params.len;
+	const char *pos = params.p, *end = params.p + params.len;
+	struct dg_pl n, v;
 
-	for (;;) {
-		const char *n;
-
-		p = sip_skip_lws(p, end);
-		n = p;
-		p = sip_skip_token(p, end);
-		if (p == n)
+	while (pos != NULL)
+		if (sip_param_next(&pos, end, &n, &v) < 0)
 			return false;
-		p = sip_skip_lws(p, end);
-		if (p < end && *p == '=') {
-			p = param_value(sip_skip_lws(p + 1, end), end);
-			if (p == NULL)
-				return false;
-			p = sip_skip_lws(p, end);
-		}
-		if (p == end)
-			return true;
-		if (*p != ';')
-			return false;
-		p++;
-	}
+	return true;
 }
 
 int
@@ -192,10 +206,16 @@ sip_addr_parse(struct sip_addr *addr, struct dg_pl val)
 	if (p < end) {
 		if (*p != ';')
 			return lt != NULL ? SIP_AE_PARAM : SIP_AE_NOANGLE;
+		const char *pos = p + 1;
+		struct dg_pl n, v;
+
 		addr->params = sip_pl(p + 1, end);
-		if (!sip_params_valid(addr->params))
-			return SIP_AE_PARAM;
-		(void)sip_param_find(addr->params, "tag", &addr->tag);
+		while (pos != NULL) {
+			if (sip_param_next(&pos, end, &n, &v) < 0)
+				return SIP_AE_PARAM;
+			if (sip_pl_is(n, "tag", 3) && addr->tag.p == NULL)
+				addr->tag = v.p != NULL ? v : sip_pl(n.p + 3, n.p + 3);
+		}
 	}
 	return SIP_AE_OK;
 }
@@ -286,9 +306,9 @@ via_transport(struct dg_pl t)
 int
 sip_via_parse(struct sip_via *via, struct dg_pl val)
 {
-	const char *p, *end, *s;
+	const char *p, *end, *s, *pos;
 	bool other_version;
-	struct dg_pl v;
+	struct dg_pl v, name;
 	uint32_t n;
 
 	val = sip_pl_trim(val);
@@ -335,19 +355,43 @@ sip_via_parse(struct sip_via *via, struct dg_pl val)
 	if (*p != ';')
 		return -EBADMSG;
 	via->params = sip_pl(p + 1, end);
-	if (!sip_params_valid(via->params))
-		return -EBADMSG;
-	(void)sip_param_find(via->params, "branch", &via->branch);
-	(void)sip_param_find(via->params, "received", &via->received);
-	(void)sip_param_find(via->params, "maddr", &via->maddr);
-	(void)sip_param_find(via->params, "ttl", &via->ttl);
-	if (sip_param_find(via->params, "rport", &v)) {
-		via->rport = true;
-		if (v.len > 0) {
-			if (sip_pl_u32(v, 65535, &n) < 0)
-				return -EBADMSG;
-			via->rport_val = (uint16_t)n;
+	/* one pass: validate and pick the parameters the stack uses */
+	for (pos = p + 1; pos != NULL;) {
+		struct dg_pl *dst = NULL;
+
+		if (sip_param_next(&pos, end, &name, &v) < 0)
+			return -EBADMSG;
+		switch (name.len) {
+		case 3:
+			if (sip_ncase_eq(name.p, "ttl", 3))
+				dst = &via->ttl;
+			break;
+		case 5:
+			if (sip_ncase_eq(name.p, "maddr", 5)) {
+				dst = &via->maddr;
+			} else if (sip_ncase_eq(name.p, "rport", 5) && !via->rport) {
+				via->rport = true;
+				if (v.len > 0) {
+					if (sip_pl_u32(v, 65535, &n) < 0)
+						return -EBADMSG;
+					via->rport_val = (uint16_t)n;
+				}
+			}
+			break;
+		case 6:
+			if (sip_ncase_eq(name.p, "branch", 6))
+				dst = &via->branch;
+			break;
+		case 8:
+			if (sip_ncase_eq(name.p, "received", 8))
+				dst = &via->received;
+			break;
+		default:
+			break;
 		}
+		if (dst != NULL && dst->p == NULL)
+			*dst = v.p != NULL ? v : sip_pl(name.p + name.len,
+							name.p + name.len);
 	}
 	return other_version ? -EPROTO : 0;
 }

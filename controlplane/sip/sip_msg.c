@@ -44,17 +44,17 @@ static const char hdr_compact[SIP_HDR__COUNT] = {
 _Static_assert(SIP_HDR__COUNT < SIP_HDR_IDX_NONE, "header ids fit in uint8_t");
 _Static_assert(SIP_MSG_MAX_HDRS < SIP_HDR_IDX_NONE, "header index fits in uint8_t");
 
-/* Header name -> id: by first letter (lower case), then by length and
- * name; single letters are compact forms. Filled once at load time. */
-#define HDR_BUCKET 16
-static uint8_t hdr_bucket[26][HDR_BUCKET];
-static uint8_t hdr_bucket_n[26];
+/* Header name -> id: by first letter (lower case) and length, at most two
+ * names share a slot; single letters are compact forms. Filled once at
+ * load time from SIP_HDRS. */
+#define HDR_MAX_LEN 32
+static uint8_t hdr_tab[26][HDR_MAX_LEN][2];
 static uint8_t hdr_by_compact[26];
 
 static inline int
 lower(char c)
 {
-	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+	return sip_lower[(unsigned char)c];
 }
 
 __attribute__((constructor)) static void
@@ -64,8 +64,10 @@ hdr_table_init(void)
 
 	for (id = 0; id < SIP_HDR_OTHER; id++) {
 		int c = lower(hdr_names[id][0]) - 'a';
+		uint8_t *slot = hdr_tab[c][hdr_name_len[id]];
 
-		hdr_bucket[c][hdr_bucket_n[c]++] = (uint8_t)id;
+		/* ids are stored plus one so that 0 means empty */
+		slot[slot[0] != 0] = (uint8_t)(id + 1);
 		if (hdr_compact[id] != 0)
 			hdr_by_compact[hdr_compact[id] - 'a'] = (uint8_t)(id + 1);
 	}
@@ -74,10 +76,11 @@ hdr_table_init(void)
 enum sip_hdr_id
 sip_hdr_lookup(const char *name, size_t len)
 {
-	int c;
+	const uint8_t *slot;
 	unsigned int i;
+	int c;
 
-	if (len == 0)
+	if (len == 0 || len >= HDR_MAX_LEN)
 		return SIP_HDR_OTHER;
 	c = lower(name[0]) - 'a';
 	if (c < 0 || c >= 26)
@@ -85,13 +88,10 @@ sip_hdr_lookup(const char *name, size_t len)
 	if (len == 1)
 		return hdr_by_compact[c] != 0 ?
 			(enum sip_hdr_id)(hdr_by_compact[c] - 1) : SIP_HDR_OTHER;
-	for (i = 0; i < hdr_bucket_n[c]; i++) {
-		uint8_t id = hdr_bucket[c][i];
-
-		if (hdr_name_len[id] == len &&
-		    strncasecmp(hdr_names[id] + 1, name + 1, len - 1) == 0)
-			return (enum sip_hdr_id)id;
-	}
+	slot = hdr_tab[c][len];
+	for (i = 0; i < 2 && slot[i] != 0; i++)
+		if (sip_ncase_eq(hdr_names[slot[i] - 1] + 1, name + 1, len - 1))
+			return (enum sip_hdr_id)(slot[i] - 1);
 	return SIP_HDR_OTHER;
 }
 

@@ -28,11 +28,30 @@ enum {
 };
 
 extern const uint8_t sip_ctype[256];
+extern const uint8_t sip_lower[256];
 
 static inline bool
 sip_is(char c, unsigned int cls)
 {
 	return (sip_ctype[(unsigned char)c] & cls) != 0;
+}
+
+/* Case-insensitive equality of n bytes (ASCII letters fold). */
+static inline bool
+sip_ncase_eq(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (sip_lower[(unsigned char)a[i]] != sip_lower[(unsigned char)b[i]])
+			return false;
+	return true;
+}
+
+static inline bool
+sip_pl_is(struct dg_pl pl, const char *lit, size_t n)
+{
+	return pl.len == n && sip_ncase_eq(pl.p, lit, n);
 }
 
 static inline const char *
@@ -88,6 +107,16 @@ enum sip_addr_err {
  * @return the position after the closing quote, NULL when unterminated.
  */
 const char *sip_skip_quoted(const char *p, const char *end);
+
+/**
+ * Next parameter of a ';'-separated list: *pos points at its start (after
+ * the ';') and is set to the next one, or NULL after the last. name =
+ * token, value = token, quoted string or host text (unset when absent).
+ *
+ * @return 1 with name and val set, -EBADMSG when malformed.
+ */
+int sip_param_next(const char **pos, const char *end, struct dg_pl *name,
+		   struct dg_pl *val);
 
 /**
  * Check a ';'-separated parameter list (text after the first ';'):

@@ -55,6 +55,19 @@ const uint8_t sip_ctype[256] = {
 #undef H
 #undef U
 
+const uint8_t sip_lower[256] = {
+#define L4(i) (i), (i) + 1, (i) + 2, (i) + 3
+#define L16(i) L4(i), L4((i) + 4), L4((i) + 8), L4((i) + 12)
+	L16(0), L16(16), L16(32), L16(48),
+	/* 'A'..'Z' fold to 'a'..'z' */
+	64, L4(97), L4(101), L4(105), L4(109), L4(113), L4(117), 121, 122,
+	91, 92, 93, 94, 95,
+	L16(96), L16(112), L16(128), L16(144), L16(160), L16(176), L16(192),
+	L16(208), L16(224), L16(240),
+#undef L4
+#undef L16
+};
+
 /* Every byte of [p, end) is URI text, and each '%' starts an escape. */
 static bool
 uri_chars_ok(const char *p, const char *end)
@@ -266,7 +279,7 @@ sip_param_find(struct dg_pl params, const char *name, struct dg_pl *val)
 				p++;
 		}
 		if ((size_t)(ne - n) == nlen && nlen > 0 &&
-		    strncasecmp(n, name, nlen) == 0) {
+		    sip_ncase_eq(n, name, nlen)) {
 			if (val != NULL)
 				*val = v != NULL ? sip_pl(v, ve) :
 					(struct dg_pl){ .p = ne, .len = 0 };

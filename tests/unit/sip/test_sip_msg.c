@@ -737,6 +737,8 @@ test_hdr_list_iteration(void **state)
 static void
 test_hdr_lookup(void **state)
 {
+	int id;
+
 	(void)state;
 	assert_int_equal(sip_hdr_lookup("VIA", 3), SIP_HDR_VIA);
 	assert_int_equal(sip_hdr_lookup("v", 1), SIP_HDR_VIA);
@@ -750,6 +752,10 @@ test_hdr_lookup(void **state)
 	assert_int_equal(sip_hdr_lookup("1", 1), SIP_HDR_OTHER);
 	assert_string_equal(sip_hdr_name(SIP_HDR_WWW_AUTHENTICATE),
 			    "WWW-Authenticate");
+	/* every name of the table finds its own id (no slot overflowed) */
+	for (id = 0; id < SIP_HDR_OTHER; id++)
+		assert_int_equal(sip_hdr_lookup(sip_hdr_name(id),
+						strlen(sip_hdr_name(id))), id);
 	assert_int_equal(sip_method_lookup("INVITE", 6), SIP_METHOD_INVITE);
 	assert_int_equal(sip_method_lookup("invite", 6), SIP_METHOD_OTHER);
 	assert_string_equal(sip_method_name(SIP_METHOD_UPDATE), "UPDATE");
