@@ -183,7 +183,7 @@ sip_auth_users_load_buf(struct sip_auth_users **out, const char *name,
 
 	users = calloc(1, sizeof(*users));
 	if (users == NULL)
-		return -ENOMEM;
+		goto out_free;
 	lines = users_count_lines(buf, len);
 	users->users = calloc(lines, sizeof(*users->users));
 	for (slots = 8; slots < 2 * lines; slots <<= 1)
