@@ -29,6 +29,7 @@ conf_defaults(struct cp_conf *conf)
 	conf->t4_ms = 5000;
 	conf->log_level = DG_LOG_INFO;
 	conf->udp_buffers = 256;
+	conf->udp_socket_buffer = 4194304;
 	conf->tcp_connections = 4096;
 }
 
@@ -385,8 +386,8 @@ conf_log(const struct dg_conf_node *sec, struct cp_conf *conf)
 static int
 conf_limits(const struct dg_conf_node *sec, struct cp_conf *conf)
 {
-	static const char *const keys[] = { "udp_buffers", "tcp_connections",
-		NULL };
+	static const char *const keys[] = { "udp_buffers", "udp_socket_buffer",
+		"tcp_connections", NULL };
 	uint64_t v;
 	int err;
 
@@ -401,6 +402,11 @@ conf_limits(const struct dg_conf_node *sec, struct cp_conf *conf)
 		return dg_conf_error(dg_conf_map_get(sec, "udp_buffers"),
 			"%llu is not a power of two", (unsigned long long)v);
 	conf->udp_buffers = (uint32_t)v;
+	v = conf->udp_socket_buffer;
+	err = dg_conf_get_u64(sec, "udp_socket_buffer", 65536, 268435456, &v);
+	if (err < 0)
+		return err;
+	conf->udp_socket_buffer = (uint32_t)v;
 	v = conf->tcp_connections;
 	err = dg_conf_get_u64(sec, "tcp_connections", 1, 1000000, &v);
 	if (err < 0)

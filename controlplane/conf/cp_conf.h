@@ -70,6 +70,7 @@ struct cp_conf {
 	enum dg_log_level log_level;
 	/* limits */
 	uint32_t udp_buffers;
+	uint32_t udp_socket_buffer;
 	uint32_t tcp_connections;
 };
 

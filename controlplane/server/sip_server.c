@@ -56,6 +56,7 @@ sip_server_start(struct sip_server *srv, struct uring_loop *loop,
 			err = sip_udp_open(&srv->udp[srv->n_udp], loop,
 				&srv->udp_bufs, (const struct sockaddr *)&l->addr,
 				l->addrlen, srv->conf.max_message_size,
+				(int)srv->conf.udp_socket_buffer,
 				sip_server_on_rx, srv);
 			if (err == 0)
 				srv->n_udp++;
@@ -107,6 +108,7 @@ sip_server_reload(struct sip_server *srv, const struct cp_conf *conf)
 	if (cur->role != conf->role)
 		DG_LOG(DG_LOG_WARN, "conf.reload", "key=node.role applied=no reason=\"needs a restart\"");
 	if (cur->udp_buffers != conf->udp_buffers ||
+			cur->udp_socket_buffer != conf->udp_socket_buffer ||
 			cur->tcp_connections != conf->tcp_connections)
 		DG_LOG(DG_LOG_WARN, "conf.reload", "key=limits applied=no reason=\"needs a restart\"");
 	memcpy(next.listen, cur->listen, sizeof(next.listen));
@@ -114,6 +116,7 @@ sip_server_reload(struct sip_server *srv, const struct cp_conf *conf)
 	next.max_message_size = cur->max_message_size;
 	next.role = cur->role;
 	next.udp_buffers = cur->udp_buffers;
+	next.udp_socket_buffer = cur->udp_socket_buffer;
 	next.tcp_connections = cur->tcp_connections;
 	srv->conf = next;
 	dg_log_set_level(srv->conf.log_level);

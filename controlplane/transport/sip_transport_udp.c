@@ -53,7 +53,8 @@ udp_on_datagram(struct uring_recvmsg *rm, const struct uring_datagram *dg)
 int
 sip_udp_open(struct sip_udp_sock *s, struct uring_loop *loop,
 		struct uring_bufring *bufs, const struct sockaddr *addr,
-		socklen_t addrlen, size_t max_msg, sip_rx_fn on_rx, void *arg)
+		socklen_t addrlen, size_t max_msg, int rcvbuf, sip_rx_fn on_rx,
+		void *arg)
 {
 	socklen_t len = sizeof(s->local);
 	int err;
@@ -68,6 +69,11 @@ sip_udp_open(struct sip_udp_sock *s, struct uring_loop *loop,
 	if (err < 0)
 		return err;
 	s->fd = err;
+	/* Without the privilege to force it, the capped size is still better. */
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+			sizeof(rcvbuf)) < 0)
+		(void)setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			sizeof(rcvbuf));
 	if (getsockname(s->fd, (struct sockaddr *)&s->local, &len) < 0) {
 		err = -errno;
 		goto out_close;

@@ -33,13 +33,16 @@ struct sip_udp_sock {
 
 /**
  * Bind a UDP socket to addr and start receiving into bufs. Datagrams
- * longer than max_msg are handed up with rx->oversize set.
+ * longer than max_msg are handed up with rx->oversize set. The kernel
+ * receive buffer is set to rcvbuf bytes (beyond net.core.rmem_max when the
+ * process may, as root can), so bursts wait there instead of being lost.
  *
  * @return 0, a negative errno from socket set-up, -EBUSY when no SQE.
  */
 int sip_udp_open(struct sip_udp_sock *s, struct uring_loop *loop,
 		struct uring_bufring *bufs, const struct sockaddr *addr,
-		socklen_t addrlen, size_t max_msg, sip_rx_fn on_rx, void *arg);
+		socklen_t addrlen, size_t max_msg, int rcvbuf, sip_rx_fn on_rx,
+		void *arg);
 
 /**
  * Send one datagram from this socket to dst (copied; the caller's buffer

@@ -4,6 +4,7 @@
 # integration tests of the control plane (stdlib only).
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -119,6 +120,7 @@ class Drongo:
             self.proc.kill()
             self.proc.wait()
         self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def request(method, ruri, via_host, via_port, transport="UDP", rport=True,

@@ -6,6 +6,7 @@
 # cannot bind fails start-up with the address and the reason; --help and
 # --version answer and unknown options are refused.
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,8 +22,15 @@ def run(binary, *args):
 
 
 def main():
-    binary = sys.argv[1]
     tmp = tempfile.mkdtemp(prefix="dgsip-cli-")
+    try:
+        checks(sys.argv[1], tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("ok: check-config, start-up errors, help, version, bad options")
+
+
+def checks(binary, tmp):
     bad = os.path.join(tmp, "bad.yaml")
     with open(bad, "w") as f:
         f.write("node:\n  role: edge\nsip:\n  listen:\n"
@@ -77,7 +85,6 @@ def main():
     assert rc == 2 and "usage:" in err, err
     rc, out, err = run(binary, "extra-arg")
     assert rc == 2 and "unexpected argument" in err, err
-    print("ok: check-config, start-up errors, help, version, bad options")
 
 
 if __name__ == "__main__":

@@ -84,6 +84,7 @@ test_good_file(void **state)
 		"  level: debug\n"
 		"limits:\n"
 		"  udp_buffers: 64\n"
+		"  udp_socket_buffer: 1048576\n"
 		"  tcp_connections: 10\n";
 	const struct sockaddr_in *sin;
 	const struct sockaddr_in6 *sin6;
@@ -120,6 +121,7 @@ test_good_file(void **state)
 	assert_int_equal(conf.t4_ms, 60000);
 	assert_int_equal(conf.log_level, DG_LOG_DEBUG);
 	assert_int_equal(conf.udp_buffers, 64);
+	assert_int_equal(conf.udp_socket_buffer, 1048576);
 	assert_int_equal(conf.tcp_connections, 10);
 }
 
@@ -231,6 +233,8 @@ test_bad_values(void **state)
 		"drongo.yaml:2: level: unknown value 'verbose' (expected error|warn|info|debug)");
 	expect_error("limits:\n  udp_buffers: 100\n",
 		"drongo.yaml:2: udp_buffers: 100 is not a power of two");
+	expect_error("limits:\n  udp_socket_buffer: 1000\n",
+		"drongo.yaml:2: udp_socket_buffer: 1000 out of range (65536..268435456)");
 	expect_error("limits:\n  tcp_connections: 0\n",
 		"drongo.yaml:2: tcp_connections: 0 out of range (1..1000000)");
 	expect_error("log: [info]\n", "drongo.yaml:1: log: expected a mapping");
