@@ -191,6 +191,8 @@ auth_nonce_mac(const struct sip_auth_ctx *ctx, const uint8_t *ts,
 	return 0;
 }
 
+static const uint8_t auth_dummy_ha1[SIP_AUTH_HASH_MAX];
+
 static const char auth_b64url[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -437,9 +439,12 @@ sip_auth_verify_user(const struct sip_auth_ctx *ctx,
 		return SIP_AUTH_ERROR;
 	else if (err < 0)
 		return SIP_AUTH_FORBIDDEN;
+	/* An unknown user costs the same hashing as a known one, so that
+	 * response times do not tell which usernames exist. */
 	if (user == NULL)
-		return SIP_AUTH_FORBIDDEN;
-	if (creds->alg == SIP_AUTH_ALG_MD5 || creds->alg == SIP_AUTH_ALG_MD5_SESS)
+		ha1 = auth_dummy_ha1;
+	else if (creds->alg == SIP_AUTH_ALG_MD5 ||
+		 creds->alg == SIP_AUTH_ALG_MD5_SESS)
 		ha1 = user->ha1_md5;
 	else
 		ha1 = user->ha1_sha256;
@@ -450,7 +455,7 @@ sip_auth_verify_user(const struct sip_auth_ctx *ctx,
 			creds->qop, method, creds->uri, expect);
 	if (err < 0)
 		return SIP_AUTH_ERROR;
-	if (!auth_response_eq(creds->response, expect, 2 * size))
+	if (!auth_response_eq(creds->response, expect, 2 * size) || user == NULL)
 		res = SIP_AUTH_FORBIDDEN;
 	else
 		res = stale ? SIP_AUTH_STALE : SIP_AUTH_OK;
