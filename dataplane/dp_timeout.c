@@ -1,48 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Media timeouts and the worker's clock. The worker visits a few session
+ * Media timeouts. The worker visits a few session
  * records per loop iteration (a cursor over the record array), so a full
  * pass is spread over many iterations and never stalls the burst loop. A
  * session without any packet timeout_start_s after creation, or silent for
  * timeout_stop_s once media started, is reported to the control plane
  * (MEDIA_TIMEOUT with its final counters) and deleted. When the event ring
  * is full the session stays and is tried again on the next pass.
- * The clock is TSC-based CLOCK_MONOTONIC (no syscall per iteration) and
- * replaceable per worker, so tests drive time themselves.
  */
 #include <string.h>
-#include <time.h>
-
-#include <rte_cycles.h>
 
 #include "dp_lcore.h"
-
-static uint64_t dp_clock_tsc0;
-static uint64_t dp_clock_ns0;
-static uint64_t dp_clock_hz;
-
-void
-dp_clock_init(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	dp_clock_tsc0 = rte_rdtsc();
-	dp_clock_ns0 = (uint64_t)ts.tv_sec * 1000000000ull +
-		(uint64_t)ts.tv_nsec;
-	dp_clock_hz = rte_get_tsc_hz();
-}
-
-uint64_t
-dp_clock_monotonic(void *arg)
-{
-	uint64_t d = rte_rdtsc() - dp_clock_tsc0;
-
-	(void)arg;
-	/* Split to keep the multiplication inside 64 bits. */
-	return dp_clock_ns0 + d / dp_clock_hz * 1000000000ull +
-		d % dp_clock_hz * 1000000000ull / dp_clock_hz;
-}
 
 static uint32_t
 dp_timeout_reason(const struct dp_session *s, uint64_t now)
