@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The edge service: configuration, stores and the proxy's environment
+ * over the server's UDP sockets. Our addresses are the listeners' own,
+ * or every interface address for a wildcard listener; the address put in
+ * Via and Record-Route for a wildcard socket is the source address the
+ * kernel picks towards the destination (a connected UDP probe socket).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dg_log.h"
+#include "sip_auth.h"
+#include "sip_auth_users.h"
+#include "sip_edge.h"
+#include "sip_loc_mem.h"
+#include "sip_proxy_conf.h"
+
+#define EDGE_MAX_ADDRS 128
+/* Sweep the location store: a whole pass every 32 ticks of a second. */
+#define EDGE_SWEEP_MS 1000
+#define EDGE_SWEEP_PASS 32
+
+struct sip_edge {
+	struct uring_loop *loop;
+	struct cp_conf conf;
+	struct sip_edge_conf ec;
+	struct sip_udp_sock *udp;
+	unsigned int n_udp;
+	struct sockaddr_storage addrs[EDGE_MAX_ADDRS];
+	unsigned int n_addrs;
+	struct sip_loc *loc;
+	struct uring_timer sweep;
+	struct sip_auth_users *users;
+	struct sip_auth_ctx *auth;
+	struct sip_proxy *proxy;
+};
+
+static bool
+is_wildcard(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+			htonl(INADDR_ANY);
+	if (a->ss_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(
+			&((const struct sockaddr_in6 *)a)->sin6_addr);
+	return false;
+}
+
+static uint16_t
+addr_port(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)a)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)a)->sin6_port);
+}
+
+static void
+addr_set_port(struct sockaddr_storage *a, uint16_t port)
+{
+	if (a->ss_family == AF_INET)
+		((struct sockaddr_in *)a)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)a)->sin6_port = htons(port);
+}
+
+static void
+edge_add_addr(struct sip_edge *e, const struct sockaddr *sa)
+{
+	if (e->n_addrs >= EDGE_MAX_ADDRS)
+		return;
+	memset(&e->addrs[e->n_addrs], 0, sizeof(e->addrs[0]));
+	memcpy(&e->addrs[e->n_addrs], sa, sa->sa_family == AF_INET ?
+		sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+	e->n_addrs++;
+}
+
+static int
+edge_collect_addrs(struct sip_edge *e)
+{
+	struct ifaddrs *ifs, *ifa;
+	bool wild = false;
+	unsigned int i;
+
+	for (i = 0; i < e->conf.n_listen; i++) {
+		if (is_wildcard(&e->conf.listen[i].addr))
+			wild = true;
+		else
+			edge_add_addr(e, (const struct sockaddr *)&e->conf.listen[i].addr);
+	}
+	if (!wild)
+		return 0;
+	if (getifaddrs(&ifs) < 0)
+		return -errno;
+	for (ifa = ifs; ifa != NULL; ifa = ifa->ifa_next)
+		if (ifa->ifa_addr != NULL && (ifa->ifa_addr->sa_family == AF_INET ||
+				ifa->ifa_addr->sa_family == AF_INET6))
+			edge_add_addr(e, ifa->ifa_addr);
+	freeifaddrs(ifs);
+	return 0;
+}
+
+/* Whether a URI host is one of our IP addresses. */
+static bool
+edge_host_is_ip_ours(const struct sip_edge *e, struct dg_pl h)
+{
+	char tmp[INET6_ADDRSTRLEN + 2];
+	struct in6_addr a6;
+	struct in_addr a4;
+	unsigned int i;
+
+	if (h.len >= 2 && h.p[0] == '[') {
+		h.p++;
+		h.len -= 2;
+	}
+	if (h.len == 0 || h.len >= sizeof(tmp))
+		return false;
+	memcpy(tmp, h.p, h.len);
+	tmp[h.len] = '\0';
+	if (inet_pton(AF_INET, tmp, &a4) == 1) {
+		for (i = 0; i < e->n_addrs; i++)
+			if (e->addrs[i].ss_family == AF_INET &&
+					((const struct sockaddr_in *)&e->addrs[i])->sin_addr.s_addr ==
+					a4.s_addr)
+				return true;
+		return false;
+	}
+	if (inet_pton(AF_INET6, tmp, &a6) == 1) {
+		for (i = 0; i < e->n_addrs; i++)
+			if (e->addrs[i].ss_family == AF_INET6 &&
+					memcmp(&((const struct sockaddr_in6 *)&e->addrs[i])->sin6_addr,
+						&a6, sizeof(a6)) == 0)
+				return true;
+	}
+	return false;
+}
+
+static bool
+edge_port_ours(const struct sip_edge *e, const struct sip_uri *uri)
+{
+	uint16_t port = uri->port != 0 ? uri->port :
+		uri->scheme == SIP_URI_SIPS ? 5061 : 5060;
+	unsigned int i;
+
+	for (i = 0; i < e->conf.n_listen; i++)
+		if (addr_port(&e->conf.listen[i].addr) == port)
+			return true;
+	return false;
+}
+
+static bool
+edge_is_domain(const struct sip_edge *e, struct dg_pl host)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->conf.n_domains; i++)
+		if (dg_pl_eq_str_nocase(host, e->conf.domains[i]))
+			return true;
+	return false;
+}
+
+/* A Route / Via / Request-URI that names this proxy: host and port ours. */
+static bool
+edge_is_ours(void *arg, const struct sip_uri *uri)
+{
+	const struct sip_edge *e = arg;
+
+	if (!edge_port_ours(e, uri))
+		return false;
+	return edge_host_is_ip_ours(e, uri->host) ||
+		edge_is_domain(e, uri->host);
+}
+
+/* A Request-URI of our domain: a configured domain (any port) or us. */
+static bool
+edge_domain_is_ours(void *arg, const struct sip_uri *uri)
+{
+	const struct sip_edge *e = arg;
+
+	if (edge_is_domain(e, uri->host))
+		return true;
+	return edge_host_is_ip_ours(e, uri->host) && edge_port_ours(e, uri);
+}
+
+/* The source address the kernel would use towards dst. */
+static int
+edge_route_src(const struct sockaddr_storage *dst, struct sockaddr_storage *out)
+{
+	socklen_t len = sizeof(*out);
+	int fd, err = 0;
+
+	fd = socket(dst->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)dst, dst->ss_family == AF_INET ?
+			sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)) < 0 ||
+			getsockname(fd, (struct sockaddr *)out, &len) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int
+edge_local(void *arg, const struct sip_txn_dest *dst, void **local,
+		struct sockaddr_storage *addr)
+{
+	struct sip_edge *e = arg;
+	struct sip_udp_sock *s = dst->local;
+	unsigned int i;
+	int err;
+
+	if (dst->transport != SIP_TP_UDP)
+		return -EPROTONOSUPPORT;
+	if (s == NULL || s->local.ss_family != dst->addr.ss_family) {
+		s = NULL;
+		for (i = 0; i < e->n_udp; i++)
+			if (e->udp[i].local.ss_family == dst->addr.ss_family) {
+				s = &e->udp[i];
+				break;
+			}
+	}
+	if (s == NULL)
+		return -EAFNOSUPPORT;
+	*local = s;
+	*addr = s->local;
+	if (is_wildcard(addr)) {
+		err = edge_route_src(&dst->addr, addr);
+		if (err < 0)
+			return err;
+		addr_set_port(addr, addr_port(&s->local));
+	}
+	return 0;
+}
+
+static int
+edge_inbound(void *arg, const struct sip_txn_dest *src,
+		struct sockaddr_storage *addr)
+{
+	struct sip_udp_sock *s = src->local;
+	int err;
+
+	(void)arg;
+	if (s == NULL)
+		return -EAFNOSUPPORT;
+	*addr = s->local;
+	if (is_wildcard(addr)) {
+		err = edge_route_src(&src->addr, addr);
+		if (err < 0)
+			return err;
+		addr_set_port(addr, addr_port(&s->local));
+	}
+	return 0;
+}
+
+static int
+edge_send(void *arg, const struct sip_txn_dest *dst, const char *buf,
+		size_t len)
+{
+	struct sip_edge *e = arg;
+	struct sockaddr_storage laddr;
+	void *local = dst->local;
+
+	if (dst->transport != SIP_TP_UDP)
+		return -EPROTONOSUPPORT;
+	if (local == NULL || ((struct sip_udp_sock *)local)->local.ss_family !=
+			dst->addr.ss_family) {
+		int err = edge_local(e, dst, &local, &laddr);
+
+		if (err < 0)
+			return err;
+	}
+	return sip_udp_send(local, (const struct sockaddr *)&dst->addr,
+		dst->addr.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+		sizeof(struct sockaddr_in6), buf, len);
+}
+
+static void
+edge_on_sweep(struct uring_timer *t)
+{
+	struct sip_edge *e = (struct sip_edge *)((char *)t -
+		offsetof(struct sip_edge, sweep));
+	size_t n = sip_loc_mem_buckets(e->loc) / EDGE_SWEEP_PASS + 1;
+
+	(void)sip_loc_mem_sweep(e->loc, (unsigned int)n);
+	(void)uring_timer_start(&e->loop->timers, &e->sweep, EDGE_SWEEP_MS);
+}
+
+static int
+edge_auth_init(struct sip_edge *e, char *errbuf, size_t errlen)
+{
+	struct sip_auth_conf ac;
+	int err;
+
+	if (!e->ec.auth_enabled)
+		return 0;
+	err = sip_auth_users_load_file(&e->users, e->ec.users_file, errbuf,
+		errlen);
+	if (err < 0)
+		return err;
+	memset(&ac, 0, sizeof(ac));
+	ac.realm = e->ec.realm;
+	ac.secret = (const uint8_t *)e->ec.secret;
+	ac.secret_len = strlen(e->ec.secret);
+	ac.nonce_ttl_s = e->ec.nonce_ttl_s;
+	ac.users = e->users;
+	err = sip_auth_ctx_create(&e->auth, &ac);
+	if (err < 0)
+		snprintf(errbuf, errlen, "%s: edge.auth: cannot create the verifier: %s",
+			e->conf.source, strerror(-err));
+	return err;
+}
+
+int
+sip_edge_create(struct sip_edge **out, struct uring_loop *loop,
+		const struct cp_conf *conf, struct sip_udp_sock *udp,
+		unsigned int n_udp, char *errbuf, size_t errlen)
+{
+	struct sip_loc_mem_conf lc;
+	struct sip_proxy_env env;
+	struct sip_edge *e;
+	int err;
+
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return -ENOMEM;
+	e->loop = loop;
+	e->conf = *conf;
+	e->udp = udp;
+	e->n_udp = n_udp;
+	uring_timer_init(&e->sweep, edge_on_sweep);
+	err = sip_edge_conf_load_file(&e->ec,
+		strcmp(conf->source, "<embedded>") == 0 ? NULL : conf->source,
+		errbuf, errlen);
+	if (err < 0)
+		goto out_free;
+	e->ec.proxy.t1_ms = (uint32_t)conf->t1_ms;
+	e->ec.proxy.t2_ms = (uint32_t)conf->t2_ms;
+	e->ec.proxy.t4_ms = (uint32_t)conf->t4_ms;
+	err = edge_collect_addrs(e);
+	if (err < 0) {
+		snprintf(errbuf, errlen, "cannot list interface addresses: %s",
+			strerror(-err));
+		goto out_free;
+	}
+	err = edge_auth_init(e, errbuf, errlen);
+	if (err < 0)
+		goto out_auth;
+	memset(&lc, 0, sizeof(lc));
+	err = sip_loc_mem_create(&e->loc, &lc);
+	if (err < 0) {
+		snprintf(errbuf, errlen, "cannot create the location store: %s",
+			strerror(-err));
+		goto out_auth;
+	}
+	memset(&env, 0, sizeof(env));
+	env.timers = &loop->timers;
+	env.send = edge_send;
+	env.send_arg = e;
+	env.local = edge_local;
+	env.inbound = edge_inbound;
+	env.is_ours = edge_is_ours;
+	env.domain_is_ours = edge_domain_is_ours;
+	env.arg = e;
+	env.loc = e->loc;
+	env.auth = e->auth;
+	env.policy = e->ec.auth_enabled ? &e->ec.policy : NULL;
+	env.users = e->users;
+	env.name = e->conf.name;
+	err = sip_proxy_create(&e->proxy, &env, &e->ec.proxy);
+	if (err < 0) {
+		snprintf(errbuf, errlen, "cannot create the proxy: %s",
+			strerror(-err));
+		goto out_loc;
+	}
+	(void)uring_timer_start(&loop->timers, &e->sweep, EDGE_SWEEP_MS);
+	*out = e;
+	return 0;
+out_loc:
+	sip_loc_destroy(e->loc);
+out_auth:
+	sip_auth_ctx_destroy(e->auth);
+	sip_auth_users_free(e->users);
+out_free:
+	free(e);
+	return err;
+}
+
+void
+sip_edge_destroy(struct sip_edge *e)
+{
+	if (e == NULL)
+		return;
+	uring_timer_cancel(&e->loop->timers, &e->sweep);
+	sip_proxy_destroy(e->proxy);
+	sip_loc_destroy(e->loc);
+	sip_auth_ctx_destroy(e->auth);
+	sip_auth_users_free(e->users);
+	free(e);
+}
+
+int
+sip_edge_rx(struct sip_edge *e, const struct sip_msg *msg,
+		const struct sip_rx *rx)
+{
+	struct sip_txn_dest src;
+
+	memset(&src, 0, sizeof(src));
+	src.transport = SIP_TP_UDP;
+	memcpy(&src.addr, rx->src, rx->srclen);
+	src.addrlen = rx->srclen;
+	src.local = rx->udp;
+	return sip_proxy_recv(e->proxy, msg, &src);
+}
+
+struct sip_proxy *
+sip_edge_proxy(struct sip_edge *e)
+{
+	return e->proxy;
+}
+
+#define EDGE_STATS_FMT_(name, help) #name "=%llu "
+#define EDGE_STATS_ARG_(name, help) (unsigned long long)s->name,
+
+void
+sip_edge_stats_log(const struct sip_edge *e)
+{
+	const struct sip_proxy_stats *s = sip_proxy_stats(e->proxy);
+	const struct sip_txn_stats *t = sip_txn_layer_stats(
+		sip_proxy_txn_layer(e->proxy));
+
+	DG_LOG(DG_LOG_INFO, "sip.proxy.stats",
+		SIP_PROXY_STATS(EDGE_STATS_FMT_)
+		"txn_active=%llu txn_timeouts=%llu txn_retransmits_sent=%llu "
+		"txn_retransmits_absorbed=%llu dialogs=%zu",
+		SIP_PROXY_STATS(EDGE_STATS_ARG_)
+		(unsigned long long)t->active, (unsigned long long)t->timeouts,
+		(unsigned long long)t->retransmits_sent,
+		(unsigned long long)t->retransmits_absorbed,
+		sip_dialogs_count(sip_proxy_dialogs(e->proxy)));
+}

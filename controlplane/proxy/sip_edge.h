@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The edge role's SIP service on top of the server's sockets: loads the
+ * `edge` configuration section, the users file and the digest verifier,
+ * creates the in-memory location store (swept by a timer) and the proxy,
+ * and gives the proxy what it needs from the process: sending over our
+ * UDP sockets, the address to write in Via and Record-Route, and whether
+ * a URI names us. The SIP server hands it every decoded message that
+ * arrived over UDP (sip_edge_rx()); this is the hook the server calls
+ * instead of answering 501.
+ */
+#ifndef DRONGO_CONTROLPLANE_PROXY_SIP_EDGE_H
+#define DRONGO_CONTROLPLANE_PROXY_SIP_EDGE_H
+
+#include <stddef.h>
+
+#include "cp_conf.h"
+#include "sip_msg.h"
+#include "sip_proxy.h"
+#include "sip_transport.h"
+#include "sip_transport_udp.h"
+#include "uring_loop.h"
+
+struct sip_edge;
+
+/**
+ * Create the edge service. conf->source names the file whose `edge`
+ * section is read ("<embedded>": defaults). udp[] are the server's open
+ * UDP sockets; they must outlive the edge.
+ *
+ * @param err receives "file:line: key: reason" or another reason
+ * @return 0, -EINVAL (configuration), -ENOENT... (users file), -ENOMEM.
+ */
+int sip_edge_create(struct sip_edge **out, struct uring_loop *loop,
+		const struct cp_conf *conf, struct sip_udp_sock *udp,
+		unsigned int n_udp, char *err, size_t errlen);
+
+/** Destroy (NULL allowed); call before the sockets are closed. */
+void sip_edge_destroy(struct sip_edge *e);
+
+/**
+ * Handle one decoded message received over UDP.
+ *
+ * @return 0 when handled, -EINVAL when it cannot be matched (no top Via
+ *   or CSeq), -ENOMEM.
+ */
+int sip_edge_rx(struct sip_edge *e, const struct sip_msg *msg,
+		const struct sip_rx *rx);
+
+/** The proxy (for counters and tests). */
+struct sip_proxy *sip_edge_proxy(struct sip_edge *e);
+
+/** Write the proxy and transaction counters as one log line (event=sip.proxy.stats). */
+void sip_edge_stats_log(const struct sip_edge *e);
+
+#endif
