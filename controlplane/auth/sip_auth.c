@@ -429,6 +429,11 @@ sip_auth_verify_user(const struct sip_auth_ctx *ctx,
 	if (creds->qop_type == SIP_AUTH_QOP_NONE ? !ctx->allow_no_qop :
 	    creds->qop_type != SIP_AUTH_QOP_AUTH)
 		return SIP_AUTH_BAD_REQUEST;
+	/* -sess derives its key from the cnonce, which only qop brings. */
+	if (creds->qop_type == SIP_AUTH_QOP_NONE &&
+	    (creds->alg == SIP_AUTH_ALG_MD5_SESS ||
+	     creds->alg == SIP_AUTH_ALG_SHA256_SESS))
+		return SIP_AUTH_BAD_REQUEST;
 	if (ctx->uri_check == SIP_AUTH_URI_EXACT &&
 	    !dg_pl_eq(creds->uri, request_uri))
 		return SIP_AUTH_BAD_REQUEST;

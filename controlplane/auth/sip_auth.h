@@ -264,7 +264,8 @@ const char *sip_auth_result_name(enum sip_auth_result res);
  * Verify credentials against the users the context was given.
  *
  * @param creds parsed credentials, NULL when the request carried none
- *        for this realm (gives CHALLENGE)
+ *        for this realm (gives CHALLENGE); a request may carry one
+ *        Authorization per realm: pass the one whose realm is ours
  * @param method the request method, as in the request line
  * @param request_uri the Request-URI as in the request line
  * @param src client address (used with bind_source; may be NULL)

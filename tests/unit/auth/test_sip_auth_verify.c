@@ -610,6 +610,10 @@ test_verify_qop_policy(void **state)
 	f->conf.allow_no_qop = true;
 	reconf(f);
 	assert_int_equal(verify(f, "REGISTER", "sip:example.com"), SIP_AUTH_OK);
+	make_creds(f, "alice", "s3cret", SIP_AUTH_ALG_MD5_SESS, nonce,
+			"REGISTER", "sip:example.com", NULL, NULL);
+	assert_int_equal(verify(f, "REGISTER", "sip:example.com"),
+			SIP_AUTH_BAD_REQUEST);
 	make_creds(f, "alice", "s3cret", SIP_AUTH_ALG_MD5, nonce, "REGISTER",
 			"sip:example.com", "auth-int", NULL);
 	assert_int_equal(verify(f, "REGISTER", "sip:example.com"),
