@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The loop turn. Timers are run from the monotonic clock at the start of a
- * turn; the wait is bounded by one absolute timeout operation which is
+ * The loop turn. Timers are run from the monotonic clock at the end of a
+ * turn, after the completions (the timeout's among them); the wait is bounded by one absolute timeout operation which is
  * updated in place (IORING_OP_TIMEOUT_REMOVE with the update flag) when an
  * earlier deadline appears, so there is never more than one in flight.
  */
@@ -120,7 +120,7 @@ uring_loop_run_once(struct uring_loop *loop, bool wait)
 	int err;
 
 	loop->turns++;
-	(void)uring_timers_run(&loop->timers, uring_loop_clock_ms());
+	/* A deadline already past makes the timeout complete at once. */
 	loop_arm_timeout(loop);
 	err = io_uring_submit_and_wait(&loop->ring, wait ? 1 : 0);
 	if (err < 0 && err != -EINTR && err != -ETIME)
@@ -132,6 +132,7 @@ uring_loop_run_once(struct uring_loop *loop, bool wait)
 	}
 	io_uring_cq_advance(&loop->ring, n);
 	loop->completions += n;
+	(void)uring_timers_run(&loop->timers, uring_loop_clock_ms());
 	return (int)n;
 }
 

@@ -75,9 +75,9 @@ uring_sqe_set_req(struct io_uring_sqe *sqe, struct uring_req *req)
 uint64_t uring_loop_clock_ms(void);
 
 /**
- * One loop turn: fire due timers, arm the timeout for the next deadline,
- * submit, wait for at least one completion when wait is true, and dispatch
- * the completions that are ready.
+ * One loop turn: arm the timeout for the next timer deadline, submit, wait
+ * for at least one completion when wait is true, dispatch the completions
+ * that are ready, then fire the timers that are due.
  *
  * @return the number of completions dispatched, or a negative errno from
  *         io_uring_submit_and_wait() other than -EINTR.
