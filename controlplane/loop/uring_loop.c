@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The loop turn. Timers are run from the monotonic clock at the end of a
- * turn, after the completions (the timeout's among them); the wait is bounded by one absolute timeout operation which is
- * updated in place (IORING_OP_TIMEOUT_REMOVE with the update flag) when an
- * earlier deadline appears, so there is never more than one in flight.
+ * turn, after the completions (the timeout's among them). The wait is
+ * bounded by one absolute timeout operation, updated in place
+ * (IORING_OP_TIMEOUT_REMOVE with the update flag) when an earlier deadline
+ * appears, so there is never more than one in flight.
  */
 #include <errno.h>
 #include <string.h>

@@ -94,6 +94,13 @@ listen_equal(const struct cp_conf *a, const struct cp_conf *b)
 	return true;
 }
 
+static void
+reload_kept(const char *key)
+{
+	DG_LOG(DG_LOG_WARN, "conf.reload",
+		"key=%s applied=no reason=\"needs a restart\"", key);
+}
+
 void
 sip_server_reload(struct sip_server *srv, const struct cp_conf *conf)
 {
@@ -102,15 +109,15 @@ sip_server_reload(struct sip_server *srv, const struct cp_conf *conf)
 
 	/* What needs a restart keeps its running value. */
 	if (!listen_equal(cur, conf))
-		DG_LOG(DG_LOG_WARN, "conf.reload", "key=sip.listen applied=no reason=\"needs a restart\"");
+		reload_kept("sip.listen");
 	if (cur->max_message_size != conf->max_message_size)
-		DG_LOG(DG_LOG_WARN, "conf.reload", "key=sip.max_message_size applied=no reason=\"needs a restart\"");
+		reload_kept("sip.max_message_size");
 	if (cur->role != conf->role)
-		DG_LOG(DG_LOG_WARN, "conf.reload", "key=node.role applied=no reason=\"needs a restart\"");
+		reload_kept("node.role");
 	if (cur->udp_buffers != conf->udp_buffers ||
 			cur->udp_socket_buffer != conf->udp_socket_buffer ||
 			cur->tcp_connections != conf->tcp_connections)
-		DG_LOG(DG_LOG_WARN, "conf.reload", "key=limits applied=no reason=\"needs a restart\"");
+		reload_kept("limits");
 	memcpy(next.listen, cur->listen, sizeof(next.listen));
 	next.n_listen = cur->n_listen;
 	next.max_message_size = cur->max_message_size;
@@ -122,7 +129,8 @@ sip_server_reload(struct sip_server *srv, const struct cp_conf *conf)
 	dg_log_set_level(srv->conf.log_level);
 	sip_tcp_set_idle(&srv->tcp, srv->conf.tcp_idle_timeout_ms);
 	if (sip_local_init(&srv->local, &srv->conf) < 0)
-		DG_LOG(DG_LOG_WARN, "conf.reload", "key=interfaces applied=no reason=\"getifaddrs failed\"");
+		DG_LOG(DG_LOG_WARN, "conf.reload",
+			"key=interfaces applied=no reason=\"getifaddrs failed\"");
 }
 
 bool

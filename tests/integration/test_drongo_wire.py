@@ -290,6 +290,12 @@ def test_reload(d):
     d.wait_log("event=conf.reload status=error")
     assert "bogus: unknown key" in d.logtext()
     check_serving(d)
+    # Listeners need a restart: a reload that moves them keeps the old ones.
+    d.write_conf("debug", text=config_text(d.port + 1, "debug"))
+    d.proc.send_signal(signal.SIGHUP)
+    d.wait_log("key=sip.listen applied=no")
+    d.wait_log("event=conf.reload status=ok", 2)
+    check_serving(d)
     d.write_conf("info")
 
 
