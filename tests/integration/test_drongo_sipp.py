@@ -5,6 +5,7 @@
 # an INVITE gets 501 and its ACK is absorbed (sipp_invite_501.xml). The
 # counters must show exactly the requests sipp sent.
 import os
+import shutil
 import subprocess
 import sys
 
@@ -27,6 +28,9 @@ def sipp(scenario, transport, local_ip, remote):
 
 
 def main():
+    if shutil.which("sipp") is None:
+        print("sipp is not installed (scripts/install-deps.sh installs it): skip")
+        sys.exit(77)
     d = Drongo(sys.argv[1])
     try:
         runs = 0
