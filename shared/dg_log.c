@@ -110,9 +110,11 @@ dg_log_quote(char *buf, size_t buflen, const char *s, size_t len)
 	buf[o++] = '"';
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
+		size_t need = (c == '"' || c == '\\') ? 2 :
+			(c < ' ' || c >= 0x7f) ? 4 : 1;
 
-		/* Room for the longest escape, the closing quote and NUL. */
-		if (o + 4 + 2 > buflen)
+		/* Room for this byte, the closing quote and NUL. */
+		if (o + need + 2 > buflen)
 			break;
 		if (c == '"' || c == '\\') {
 			buf[o++] = '\\';
