@@ -111,26 +111,25 @@ sip_params_valid(struct dg_pl params)
 int
 sip_list_split(const char **pos, const char *end, struct dg_pl *val)
 {
-	const char *p = sip_skip_lws(*pos, end), *s = p;
+	const char *p = sip_skip_lws(*pos, end), *s = p, *q;
 
 	if (p >= end)
 		return 0;
-	while (p < end && *p != ',') {
+	for (;;) {
+		while (p < end && !sip_is(*p, SIP_C_LSEP))
+			p++;
+		if (p >= end || *p == ',')
+			break;
 		if (*p == '"') {
 			p = sip_skip_quoted(p, end);
 			if (p == NULL)
 				return -EBADMSG;
 			continue;
 		}
-		if (*p == '<' || *p == '(') {
-			const char *q = memchr(p, *p == '<' ? '>' : ')',
-					       (size_t)(end - p));
-
-			if (q == NULL)
-				return -EBADMSG;
-			p = q;
-		}
-		p++;
+		q = memchr(p, *p == '<' ? '>' : ')', (size_t)(end - p));
+		if (q == NULL)
+			return -EBADMSG;
+		p = q + 1;
 	}
 	*val = sip_pl_trim(sip_pl(s, p));
 	*pos = p < end ? p + 1 : end;
@@ -298,7 +297,7 @@ via_transport(struct dg_pl t)
 	size_t i;
 
 	for (i = 0; i < sizeof(tps) / sizeof(tps[0]); i++)
-		if (dg_pl_eq_str_nocase(t, tps[i].name))
+		if (sip_pl_is(t, tps[i].name, strlen(tps[i].name)))
 			return tps[i].tp;
 	return SIP_TP_OTHER;
 }
@@ -323,7 +322,7 @@ sip_via_parse(struct sip_via *via, struct dg_pl val)
 	/* "SIP" / "2.0" / transport, with LWS allowed around each slash */
 	s = p;
 	p = sip_skip_token(p, end);
-	if (!dg_pl_eq_str_nocase(sip_pl(s, p), "SIP"))
+	if (!sip_pl_is(sip_pl(s, p), "SIP", 3))
 		return -EBADMSG;
 	p = sip_skip_lws(p, end);
 	if (p >= end || *p != '/')
@@ -333,7 +332,7 @@ sip_via_parse(struct sip_via *via, struct dg_pl val)
 	p = sip_skip_token(p, end);
 	if (p == s)
 		return -EBADMSG;
-	other_version = !dg_pl_eq_str_nocase(sip_pl(s, p), "2.0");
+	other_version = !sip_pl_is(sip_pl(s, p), "2.0", 3);
 	p = sip_skip_lws(p, end);
 	if (p >= end || *p != '/')
 		return -EBADMSG;

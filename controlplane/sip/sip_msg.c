@@ -22,6 +22,12 @@ static const char *const method_names[SIP_METHOD__COUNT] = {
 	[SIP_METHOD_OTHER] = "",
 };
 
+static const uint8_t method_len[SIP_METHOD__COUNT] = {
+#define SIP_METHOD_LEN_(m) [SIP_METHOD_##m] = sizeof(#m) - 1,
+	SIP_METHODS(SIP_METHOD_LEN_)
+#undef SIP_METHOD_LEN_
+};
+
 static const char *const hdr_names[SIP_HDR__COUNT] = {
 #define SIP_HDR_NAME_(id, name, compact) [SIP_HDR_##id] = name,
 	SIP_HDRS(SIP_HDR_NAME_)
@@ -49,6 +55,8 @@ _Static_assert(SIP_MSG_MAX_HDRS < SIP_HDR_IDX_NONE, "header index fits in uint8_
  * load time from SIP_HDRS. */
 #define HDR_MAX_LEN 32
 static uint8_t hdr_tab[26][HDR_MAX_LEN][2];
+/* names in lower case, zero padded, for word-wise compares */
+static char hdr_lc[SIP_HDR__COUNT][HDR_MAX_LEN];
 static uint8_t hdr_by_compact[26];
 
 static inline int
@@ -65,12 +73,39 @@ hdr_table_init(void)
 	for (id = 0; id < SIP_HDR_OTHER; id++) {
 		int c = lower(hdr_names[id][0]) - 'a';
 		uint8_t *slot = hdr_tab[c][hdr_name_len[id]];
+		int i;
+
+		for (i = 0; i < hdr_name_len[id]; i++)
+			hdr_lc[id][i] = (char)lower(hdr_names[id][i]);
 
 		/* ids are stored plus one so that 0 means empty */
 		slot[slot[0] != 0] = (uint8_t)(id + 1);
 		if (hdr_compact[id] != 0)
 			hdr_by_compact[hdr_compact[id] - 'a'] = (uint8_t)(id + 1);
 	}
+}
+
+/* name (a token) equals lc, a lower-case name of letters, digits and '-':
+ * OR-ing 0x20 folds letters and leaves '-' and digits alone, and no other
+ * token byte folds onto one of those. Eight bytes at a time. */
+static inline bool
+name_eq(const char *lc, const char *name, size_t len)
+{
+	const uint64_t fold = 0x2020202020202020ull;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t a, b;
+
+		memcpy(&a, name + i, 8);
+		memcpy(&b, lc + i, 8);
+		if ((a | fold) != b)
+			return false;
+	}
+	for (; i < len; i++)
+		if ((name[i] | 0x20) != lc[i])
+			return false;
+	return true;
 }
 
 enum sip_hdr_id
@@ -90,7 +125,7 @@ sip_hdr_lookup(const char *name, size_t len)
 			(enum sip_hdr_id)(hdr_by_compact[c] - 1) : SIP_HDR_OTHER;
 	slot = hdr_tab[c][len];
 	for (i = 0; i < 2 && slot[i] != 0; i++)
-		if (sip_ncase_eq(hdr_names[slot[i] - 1] + 1, name + 1, len - 1))
+		if (name_eq(hdr_lc[slot[i] - 1], name, len))
 			return (enum sip_hdr_id)(slot[i] - 1);
 	return SIP_HDR_OTHER;
 }
@@ -106,9 +141,10 @@ sip_method_lookup(const char *p, size_t len)
 {
 	int m;
 
+	if (len == 0)
+		return SIP_METHOD_OTHER;
 	for (m = SIP_METHOD_NONE + 1; m < SIP_METHOD_OTHER; m++)
-		if (method_names[m][0] == p[0] &&
-		    strlen(method_names[m]) == len &&
+		if (method_len[m] == len && method_names[m][0] == p[0] &&
 		    memcmp(method_names[m], p, len) == 0)
 			return (enum sip_method)m;
 	return SIP_METHOD_OTHER;
@@ -181,8 +217,8 @@ parse_request_line(struct sip_msg *msg, const char *p, const char *end,
 		return;
 	}
 	msg->version = ver;
-	if (!dg_pl_eq_str_nocase(ver, "SIP/2.0")) {
-		if (ver.len > 4 && strncasecmp(ver.p, "SIP/", 4) == 0)
+	if (!sip_pl_is(ver, "SIP/2.0", 7)) {
+		if (ver.len > 4 && sip_ncase_eq(ver.p, "SIP/", 4))
 			soft_fail(err, 505, "unsupported SIP version");
 		else
 			soft_fail(err, 400, "malformed SIP version in request line");
@@ -217,7 +253,7 @@ parse_status_line(struct sip_msg *msg, const char *p, const char *end,
 		return;
 	}
 	msg->version = sip_pl(p, sp);
-	if (!dg_pl_eq_str_nocase(msg->version, "SIP/2.0")) {
+	if (!sip_pl_is(msg->version, "SIP/2.0", 7)) {
 		soft_fail(err, 505, "unsupported SIP version");
 		return;
 	}
@@ -636,7 +672,7 @@ sip_msg_hdr_find(const struct sip_msg *msg, const char *name)
 		return sip_msg_hdr_first(msg, id);
 	for (h = sip_msg_hdr_first(msg, SIP_HDR_OTHER); h != NULL;
 	     h = sip_msg_hdr_next(msg, h))
-		if (h->name.len == len && strncasecmp(h->name.p, name, len) == 0)
+		if (h->name.len == len && sip_ncase_eq(h->name.p, name, len))
 			return h;
 	return NULL;
 }

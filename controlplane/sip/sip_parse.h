@@ -25,9 +25,10 @@ enum {
 	SIP_C_URI = 1 << 5,	/* may appear in a URI: no SP CTL < > " */
 	SIP_C_HOST = 1 << 6,	/* hostname and IPv4: alnum - . */
 	SIP_C_SCHEME = 1 << 7,	/* alnum + - . */
+	SIP_C_LSEP = 1 << 8,	/* ends or nests a list value: , " < ( */
 };
 
-extern const uint8_t sip_ctype[256];
+extern const uint16_t sip_ctype[256];
 extern const uint8_t sip_lower[256];
 
 static inline bool

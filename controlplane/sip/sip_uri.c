@@ -23,16 +23,16 @@
 
 /* Bytes 0x80-0xff are URI-safe only in the sense that they are not
  * delimiters; the grammar checks that need stricter classes do so. */
-const uint8_t sip_ctype[256] = {
+const uint16_t sip_ctype[256] = {
 	['\t'] = L, ['\n'] = L, ['\r'] = L, [' '] = L,
-	['!'] = T | U, ['"'] = 0, ['#'] = U, ['$'] = U, ['%'] = T | U,
-	['&'] = U, ['\''] = T | U, ['('] = U, [')'] = U, ['*'] = T | U,
-	['+'] = T | U | SIP_C_SCHEME, [','] = U,
+	['!'] = T | U, ['"'] = SIP_C_LSEP, ['#'] = U, ['$'] = U, ['%'] = T | U,
+	['&'] = U, ['\''] = T | U, ['('] = U | SIP_C_LSEP, [')'] = U, ['*'] = T | U,
+	['+'] = T | U | SIP_C_SCHEME, [','] = U | SIP_C_LSEP,
 	['-'] = T | U | SIP_C_HOST | SIP_C_SCHEME,
 	['.'] = T | U | SIP_C_HOST | SIP_C_SCHEME, ['/'] = U,
 	['0'] = D, ['1'] = D, ['2'] = D, ['3'] = D, ['4'] = D,
 	['5'] = D, ['6'] = D, ['7'] = D, ['8'] = D, ['9'] = D,
-	[':'] = U, [';'] = U, ['<'] = 0, ['='] = U, ['>'] = 0, ['?'] = U,
+	[':'] = U, [';'] = U, ['<'] = SIP_C_LSEP, ['='] = U, ['>'] = 0, ['?'] = U,
 	['@'] = U,
 	['A'] = H, ['B'] = H, ['C'] = H, ['D'] = H, ['E'] = H, ['F'] = H,
 	['G'] = A, ['H'] = A, ['I'] = A, ['J'] = A, ['K'] = A, ['L'] = A,
@@ -171,11 +171,11 @@ sip_uri_decode(struct sip_uri *uri, const char *p, size_t len)
 		return -EBADMSG;
 	uri->scheme_raw = sip_pl(p, s);
 	p = s + 1;
-	if (dg_pl_eq_str_nocase(uri->scheme_raw, "sip"))
+	if (sip_pl_is(uri->scheme_raw, "sip", 3))
 		uri->scheme = SIP_URI_SIP;
-	else if (dg_pl_eq_str_nocase(uri->scheme_raw, "sips"))
+	else if (sip_pl_is(uri->scheme_raw, "sips", 4))
 		uri->scheme = SIP_URI_SIPS;
-	else if (dg_pl_eq_str_nocase(uri->scheme_raw, "tel"))
+	else if (sip_pl_is(uri->scheme_raw, "tel", 3))
 		uri->scheme = SIP_URI_TEL;
 	else
 		uri->scheme = SIP_URI_OTHER;

@@ -146,6 +146,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (msg.is_request)
 		(void)sip_msg_check_request(&msg, &conf, &err);
 
+	/* the writer adds Content-Length when it is missing: one line past
+	 * the decoder's bound cannot be read back */
+	if (!(msg.have & SIP_HAVE_CONTENT_LENGTH) &&
+	    msg.n_hdrs == SIP_MSG_MAX_HDRS)
+		return 0;
 	n = sip_msg_write(&msg, NULL, out, sizeof(out));
 	if (n < 0)
 		return 0;
