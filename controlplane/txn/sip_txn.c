@@ -290,6 +290,10 @@ retransmit(struct sip_txn *txn, const char *buf, size_t len, uint32_t next)
 	if (sip_txn_send(txn, buf, len) < 0)
 		return;
 	txn->retrans_ms = next;
+	/*
+	 * A heap that cannot grow only costs further retransmissions; the
+	 * timer ending the state still runs.
+	 */
 	(void)uring_timer_start(layer->env.timers, &txn->t_retrans, next);
 }
 

@@ -117,7 +117,11 @@ struct sip_txn_tu {
 	 * created; retransmissions of it are absorbed from now on. The TU
 	 * answers with sip_txn_server_respond() / sip_txn_server_reply(),
 	 * now or later. msg and src are valid during the call only. A CANCEL
-	 * that matches no INVITE server transaction arrives here too.
+	 * that matches no INVITE server transaction arrives here too. The
+	 * layer sends no 100 Trying by itself: for an INVITE the TU sends one
+	 * (RFC 3261 section 17.2.1) unless it answers within 200 ms. Nothing
+	 * in the layer bounds an unanswered server transaction: a proxy's
+	 * client transaction timeouts (and Timer C) make it answer.
 	 */
 	void (*on_request)(void *arg, struct sip_txn *st,
 			const struct sip_msg *msg,

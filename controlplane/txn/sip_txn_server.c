@@ -64,8 +64,6 @@ server_create(struct sip_txn **out, struct sip_txn_layer *layer,
 		SIP_TXN_TRYING;
 	sip_txn_table_insert(layer, txn);
 	layer->stats.server_created++;
-	if (key->rfc2543)
-		layer->stats.rfc2543_matched++;
 	*out = txn;
 	return 0;
 }

@@ -168,7 +168,7 @@ test_rfc2543_badbranch(void **state)
 	assert_int_equal(tt_count_ev(t, TT_EV_REQUEST), 1);
 	assert_int_equal(t->n_sent, 2);
 	assert_int_equal(tt_sent_status(t, 1), 200);
-	assert_true(sip_txn_layer_stats(t->layer)->rfc2543_matched >= 2);
+	assert_int_equal(sip_txn_layer_stats(t->layer)->rfc2543_matched, 1);
 	for (i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
 		char *at;
 
