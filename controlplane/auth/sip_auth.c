@@ -3,11 +3,12 @@
  * The verifier of one realm: stateless nonces signed with the cluster
  * secret (so a nonce issued by one edge node verifies on any other), the
  * 401/407 challenge lines, and the decision on a request's credentials.
- * No per-nonce state is kept: a captured nonce and response can be
- * replayed for the same method and URI until the nonce expires
- * (nonce_ttl_s), on any node; a per-node nc table could not close that
- * window across a cluster, so the window is bounded by the lifetime and
- * closed by TLS instead.
+ * Nonces need no state. Optionally, a small bounded table remembers the
+ * highest nc seen per nonce on this node, so that a replayed request is
+ * answered with a fresh challenge; it cannot see what other nodes
+ * accepted and forgets nonces it has to evict, so the replay window is
+ * narrowed, not closed: it stays bounded by the nonce lifetime, and TLS
+ * closes it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,6 +31,16 @@
 #define AUTH_MAC_LEN 16
 #define AUTH_NONCE_RAW (AUTH_TS_LEN + AUTH_MAC_LEN)
 #define AUTH_TTL_DEFAULT 300
+#define AUTH_NC_WAYS 4
+#define AUTH_NC_SLOTS_MAX (1u << 20)
+
+/* One remembered nonce: its MAC identifies it. */
+struct auth_nc_slot {
+	uint8_t mac[AUTH_MAC_LEN];
+	uint64_t issued;
+	uint32_t nc;
+	bool used;
+};
 
 struct sip_auth_ctx {
 	char *realm;
@@ -46,6 +57,10 @@ struct sip_auth_ctx {
 	sip_auth_clock_fn clock;
 	void *clock_arg;
 	const struct sip_auth_users *users;
+	/* nc tracking: sets of AUTH_NC_WAYS slots; NULL when off. The table
+	 * is mutable behind a const context: it is a cache, not a setting. */
+	struct auth_nc_slot *nc_slots;
+	size_t nc_sets;
 };
 
 static uint64_t
@@ -80,7 +95,8 @@ sip_auth_ctx_create(struct sip_auth_ctx **out, const struct sip_auth_conf *conf)
 	    conf->secret == NULL || conf->secret_len < AUTH_SECRET_MIN ||
 	    conf->secret_len > AUTH_SECRET_MAX ||
 	    (conf->opaque != NULL && !auth_printable(conf->opaque)) ||
-	    (conf->offer & ~(SIP_AUTH_OFFER_SHA256 | SIP_AUTH_OFFER_MD5)) != 0)
+	    (conf->offer & ~(SIP_AUTH_OFFER_SHA256 | SIP_AUTH_OFFER_MD5)) != 0 ||
+	    conf->nc_track_slots > AUTH_NC_SLOTS_MAX)
 		return -EINVAL;
 	ctx = calloc(1, sizeof(*ctx));
 	if (ctx == NULL)
@@ -109,6 +125,16 @@ sip_auth_ctx_create(struct sip_auth_ctx **out, const struct sip_auth_conf *conf)
 	ctx->clock = conf->clock != NULL ? conf->clock : auth_clock_realtime;
 	ctx->clock_arg = conf->clock_arg;
 	ctx->users = conf->users;
+	if (conf->nc_track_slots > 0) {
+		for (ctx->nc_sets = 1;
+		     ctx->nc_sets * AUTH_NC_WAYS < conf->nc_track_slots;
+		     ctx->nc_sets <<= 1)
+			;
+		ctx->nc_slots = calloc(ctx->nc_sets * AUTH_NC_WAYS,
+				sizeof(*ctx->nc_slots));
+		if (ctx->nc_slots == NULL)
+			goto out_free;
+	}
 	*out = ctx;
 	return 0;
 out_free:
@@ -124,6 +150,7 @@ sip_auth_ctx_destroy(struct sip_auth_ctx *ctx)
 	if (ctx->secret != NULL)
 		OPENSSL_cleanse(ctx->secret, ctx->secret_len);
 	free(ctx->secret);
+	free(ctx->nc_slots);
 	free(ctx->opaque);
 	free(ctx->realm);
 	free(ctx);
@@ -276,9 +303,10 @@ sip_auth_nonce_make(const struct sip_auth_ctx *ctx, const struct sockaddr *src,
 	return auth_nonce_at(ctx, ctx->clock(ctx->clock_arg), src, out);
 }
 
-int
-sip_auth_nonce_check(const struct sip_auth_ctx *ctx, struct dg_pl nonce,
-		const struct sockaddr *src, uint64_t *issued)
+/* As sip_auth_nonce_check(), also giving the nonce's MAC (its identity). */
+static int
+auth_nonce_check(const struct sip_auth_ctx *ctx, struct dg_pl nonce,
+		const struct sockaddr *src, uint64_t *issued, uint8_t *id)
 {
 	uint8_t raw[AUTH_NONCE_RAW], mac[AUTH_MAC_LEN];
 	uint64_t ts = 0, now;
@@ -295,10 +323,55 @@ sip_auth_nonce_check(const struct sip_auth_ctx *ctx, struct dg_pl nonce,
 		ts = ts << 8 | raw[i];
 	if (issued != NULL)
 		*issued = ts;
+	if (id != NULL)
+		memcpy(id, mac, AUTH_MAC_LEN);
 	now = ctx->clock(ctx->clock_arg);
 	if (ts > now)
 		return ts - now <= ctx->skew_s ? 0 : -ESTALE;
 	return now - ts < ctx->ttl_s ? 0 : -ESTALE;
+}
+
+int
+sip_auth_nonce_check(const struct sip_auth_ctx *ctx, struct dg_pl nonce,
+		const struct sockaddr *src, uint64_t *issued)
+{
+	return auth_nonce_check(ctx, nonce, src, issued, NULL);
+}
+
+/*
+ * Record nc for a nonce that just verified; false when nc is not above
+ * the highest seen (a replay). A full set evicts its oldest nonce, or one
+ * that has expired since.
+ */
+static bool
+auth_nc_accept(const struct sip_auth_ctx *ctx, const uint8_t *id,
+		uint64_t issued, uint32_t nc)
+{
+	struct auth_nc_slot *set, *s, *free_slot = NULL, *oldest = NULL, *victim;
+	uint64_t now = ctx->clock(ctx->clock_arg);
+	size_t h = 0, k;
+
+	memcpy(&h, id, sizeof(h) < AUTH_MAC_LEN ? sizeof(h) : AUTH_MAC_LEN);
+	set = &ctx->nc_slots[(h & (ctx->nc_sets - 1)) * AUTH_NC_WAYS];
+	for (k = 0; k < AUTH_NC_WAYS; k++) {
+		s = &set[k];
+		if (s->used && memcmp(s->mac, id, AUTH_MAC_LEN) == 0) {
+			if (nc <= s->nc)
+				return false;
+			s->nc = nc;
+			return true;
+		}
+		if (!s->used || (s->issued <= now && now - s->issued >= ctx->ttl_s))
+			free_slot = s;
+		else if (oldest == NULL || s->issued < oldest->issued)
+			oldest = s;
+	}
+	victim = free_slot != NULL ? free_slot : oldest;
+	memcpy(victim->mac, id, AUTH_MAC_LEN);
+	victim->issued = issued;
+	victim->nc = nc;
+	victim->used = true;
+	return true;
 }
 
 /* Append s as the inside of a quoted-string, escaping '"' and '\'. */
@@ -412,8 +485,10 @@ sip_auth_verify_user(const struct sip_auth_ctx *ctx,
 		struct dg_pl request_uri, const struct sockaddr *src)
 {
 	char expect[2 * SIP_AUTH_HASH_MAX + 1];
+	uint8_t id[AUTH_MAC_LEN];
 	enum sip_auth_result res;
 	const uint8_t *ha1;
+	uint64_t issued;
 	bool stale = false;
 	size_t size;
 	int err;
@@ -437,7 +512,7 @@ sip_auth_verify_user(const struct sip_auth_ctx *ctx,
 	if (ctx->uri_check == SIP_AUTH_URI_EXACT &&
 	    !dg_pl_eq(creds->uri, request_uri))
 		return SIP_AUTH_BAD_REQUEST;
-	err = sip_auth_nonce_check(ctx, creds->nonce, src, NULL);
+	err = auth_nonce_check(ctx, creds->nonce, src, &issued, id);
 	if (err == -ESTALE)
 		stale = true;
 	else if (err == -ENOMEM)
@@ -462,8 +537,13 @@ sip_auth_verify_user(const struct sip_auth_ctx *ctx,
 		return SIP_AUTH_ERROR;
 	if (!auth_response_eq(creds->response, expect, 2 * size) || user == NULL)
 		res = SIP_AUTH_FORBIDDEN;
+	else if (stale)
+		res = SIP_AUTH_STALE;
+	else if (ctx->nc_slots != NULL && creds->qop_type == SIP_AUTH_QOP_AUTH &&
+		 !auth_nc_accept(ctx, id, issued, creds->nc_value))
+		res = SIP_AUTH_STALE;
 	else
-		res = stale ? SIP_AUTH_STALE : SIP_AUTH_OK;
+		res = SIP_AUTH_OK;
 	OPENSSL_cleanse(expect, sizeof(expect));
 	return res;
 }

@@ -187,6 +187,7 @@ struct sip_auth_conf {
 	sip_auth_clock_fn clock;	/* NULL: CLOCK_REALTIME */
 	void *clock_arg;
 	const struct sip_auth_users *users;	/* for sip_auth_verify() */
+	uint32_t nc_track_slots;	/* nonces whose nc is tracked; 0: off */
 };
 
 /** A verifier for one realm. */
@@ -196,7 +197,8 @@ struct sip_auth_ctx;
  * Create a verifier.
  *
  * @return 0, -EINVAL (no realm, realm with control characters, secret
- *         shorter than 16 bytes, offer without any algorithm), -ENOMEM.
+ *         shorter than 16 bytes, unknown offer bits, more than 2^20
+ *         tracked nonces), -ENOMEM.
  */
 int sip_auth_ctx_create(struct sip_auth_ctx **out,
 		const struct sip_auth_conf *conf);
@@ -262,6 +264,11 @@ const char *sip_auth_result_name(enum sip_auth_result res);
 
 /**
  * Verify credentials against the users the context was given.
+ *
+ * With nc_track_slots, an nc not above the highest this node has seen for
+ * the nonce gives STALE (a replay, or a phone reusing a nonce: either way
+ * a fresh challenge). The context's nc table is updated, so a context
+ * must not be shared between threads.
  *
  * @param creds parsed credentials, NULL when the request carried none
  *        for this realm (gives CHALLENGE); a request may carry one

@@ -67,6 +67,7 @@ test_ctx_create(void **state)
 		.secret = secret,
 		.secret_len = sizeof(secret),
 		.opaque = "op",
+		.nc_track_slots = 8,
 	};
 	struct sip_auth_ctx *ctx;
 	unsigned long n;

@@ -116,6 +116,7 @@ struct fixture {
 	struct sip_auth_conf conf;
 	struct sip_auth_creds creds;
 	char value[1024];
+	char nc[9];		/* nc make_creds() sends */
 };
 
 static int
@@ -127,6 +128,7 @@ setup(void **state)
 
 	memset(&f, 0, sizeof(f));
 	f.clock.now = T0;
+	strcpy(f.nc, "00000001");
 	text[0] = '\0';
 	n = sip_auth_users_format_line("alice", "example.com", pl("s3cret"),
 			line, sizeof(line));
@@ -189,7 +191,7 @@ make_creds(struct fixture *f, const char *user, const char *password,
 		assert_true(sip_auth_ha1(base, pl(user), pl("example.com"),
 				pl(password), ha1) > 0);
 		assert_int_equal(sip_auth_response_hex(alg, ha1, pl(nonce),
-				pl("00000001"), pl("0a4f113b"),
+				pl(f->nc), pl("0a4f113b"),
 				qop != NULL ? pl(qop) : DG_PL_NULL, pl(method),
 				pl(uri), hex), 0);
 	} else {
@@ -199,9 +201,9 @@ make_creds(struct fixture *f, const char *user, const char *password,
 		snprintf(f->value, sizeof(f->value),
 			 "Digest username=\"%s\", realm=\"example.com\", "
 			 "nonce=\"%s\", uri=\"%s\", response=\"%s\", "
-			 "algorithm=%s, qop=%s, nc=00000001, cnonce=\"0a4f113b\"%s",
+			 "algorithm=%s, qop=%s, nc=%s, cnonce=\"0a4f113b\"%s",
 			 user, nonce, uri, hex, sip_auth_alg_name(alg), qop,
-			 extra != NULL ? extra : "");
+			 f->nc, extra != NULL ? extra : "");
 	else
 		snprintf(f->value, sizeof(f->value),
 			 "Digest username=\"%s\", realm=\"example.com\", "
@@ -674,6 +676,76 @@ test_verify_user_entry(void **state)
 	assert_string_equal(sip_auth_result_name(SIP_AUTH_STALE), "stale");
 }
 
+/* Without nc tracking a captured request verifies again until its nonce
+ * expires (the documented window); with it, an nc not above the highest
+ * seen gives STALE, a higher one verifies. */
+static void
+test_nc_replay(void **state)
+{
+	struct fixture *f = *state;
+	char nonce[SIP_AUTH_NONCE_LEN + 1];
+
+	assert_int_equal(sip_auth_nonce_make(f->ctx, NULL, nonce), 0);
+	make_creds(f, "alice", "s3cret", SIP_AUTH_ALG_SHA256, nonce, "REGISTER",
+			"sip:example.com", "auth", NULL);
+	assert_int_equal(verify(f, "REGISTER", "sip:example.com"), SIP_AUTH_OK);
+	assert_int_equal(verify(f, "REGISTER", "sip:example.com"), SIP_AUTH_OK);
+	f->conf.nc_track_slots = 16;
+	reconf(f);
+	assert_int_equal(verify(f, "REGISTER", "sip:example.com"), SIP_AUTH_OK);
+	assert_int_equal(verify(f, "REGISTER", "sip:example.com"),
+			SIP_AUTH_STALE);
+	strcpy(f->nc, "00000002");
+	make_creds(f, "alice", "s3cret", SIP_AUTH_ALG_SHA256, nonce, "REGISTER",
+			"sip:example.com", "auth", NULL);
+	assert_int_equal(verify(f, "REGISTER", "sip:example.com"), SIP_AUTH_OK);
+	assert_int_equal(verify(f, "REGISTER", "sip:example.com"),
+			SIP_AUTH_STALE);
+	strcpy(f->nc, "00000001");
+	make_creds(f, "alice", "s3cret", SIP_AUTH_ALG_SHA256, nonce, "REGISTER",
+			"sip:example.com", "auth", NULL);
+	assert_int_equal(verify(f, "REGISTER", "sip:example.com"),
+			SIP_AUTH_STALE);
+	/* A wrong response is still FORBIDDEN, not a replay. */
+	make_creds(f, "alice", "wrong", SIP_AUTH_ALG_SHA256, nonce, "REGISTER",
+			"sip:example.com", "auth", NULL);
+	assert_int_equal(verify(f, "REGISTER", "sip:example.com"),
+			SIP_AUTH_FORBIDDEN);
+}
+
+/* The table is bounded: with one set of four, a fifth nonce evicts the
+ * oldest, which is then forgotten (its replay verifies again), while the
+ * newest is remembered. */
+static void
+test_nc_eviction(void **state)
+{
+	struct fixture *f = *state;
+	char nonce[5][SIP_AUTH_NONCE_LEN + 1];
+	int i;
+
+	f->conf.nc_track_slots = 4;
+	reconf(f);
+	for (i = 0; i < 5; i++) {
+		f->clock.now = T0 + (uint64_t)i;
+		assert_int_equal(sip_auth_nonce_make(f->ctx, NULL, nonce[i]), 0);
+		make_creds(f, "alice", "s3cret", SIP_AUTH_ALG_MD5, nonce[i],
+				"REGISTER", "sip:example.com", "auth", NULL);
+		assert_int_equal(verify(f, "REGISTER", "sip:example.com"),
+				SIP_AUTH_OK);
+	}
+	make_creds(f, "alice", "s3cret", SIP_AUTH_ALG_MD5, nonce[4], "REGISTER",
+			"sip:example.com", "auth", NULL);
+	assert_int_equal(verify(f, "REGISTER", "sip:example.com"),
+			SIP_AUTH_STALE);
+	make_creds(f, "alice", "s3cret", SIP_AUTH_ALG_MD5, nonce[1], "REGISTER",
+			"sip:example.com", "auth", NULL);
+	assert_int_equal(verify(f, "REGISTER", "sip:example.com"),
+			SIP_AUTH_STALE);
+	make_creds(f, "alice", "s3cret", SIP_AUTH_ALG_MD5, nonce[0], "REGISTER",
+			"sip:example.com", "auth", NULL);
+	assert_int_equal(verify(f, "REGISTER", "sip:example.com"), SIP_AUTH_OK);
+}
+
 /* Bad settings are refused at creation. */
 static void
 test_ctx_conf_errors(void **state)
@@ -693,6 +765,9 @@ test_ctx_conf_errors(void **state)
 	assert_int_equal(sip_auth_ctx_create(&ctx, &c), -EINVAL);
 	c = f->conf;
 	c.offer = 0x4;
+	assert_int_equal(sip_auth_ctx_create(&ctx, &c), -EINVAL);
+	c = f->conf;
+	c.nc_track_slots = (1u << 20) + 1;
 	assert_int_equal(sip_auth_ctx_create(&ctx, &c), -EINVAL);
 }
 
@@ -735,6 +810,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_verify_cluster, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_user_entry, setup,
 				teardown),
+		cmocka_unit_test_setup_teardown(test_nc_replay, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nc_eviction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctx_conf_errors, setup,
 				teardown),
 	};
