@@ -434,6 +434,12 @@ sip_txn_layer_of(const struct sip_txn *txn)
 	return txn->layer;
 }
 
+size_t
+sip_txn_record_size(void)
+{
+	return sizeof(struct sip_txn);
+}
+
 const char *
 sip_txn_state_name(enum sip_txn_state state)
 {

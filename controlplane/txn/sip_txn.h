@@ -410,6 +410,12 @@ int sip_txn_branch_new(char *buf, size_t cap);
 int sip_txn_branch_hash(char *buf, size_t cap, const struct dg_pl *parts,
 		unsigned int n);
 
+/**
+ * @return the bytes of one transaction record without its request copy
+ *   and stored responses (for sizing max_txns).
+ */
+size_t sip_txn_record_size(void);
+
 /** @return the name of a state ("Proceeding"). */
 const char *sip_txn_state_name(enum sip_txn_state state);
 
