@@ -159,17 +159,13 @@ sip_auth_users_count(const struct sip_auth_users *users)
 	return users->n;
 }
 
-/* Count the lines that hold an entry, to size everything once. */
-static size_t
-users_count_lines(const char *buf, size_t len)
-{
-	size_t n = 1, i;
-
-	for (i = 0; i < len; i++)
-		if (buf[i] == '\n')
-			n++;
-	return n;
-}
+/*
+ * The most entries len bytes can hold: the shortest valid line ("u r" and
+ * 32 + 64 hex digits, single spaces) is 101 bytes plus its newline, so
+ * sizing by bytes rather than by lines keeps a file of short bad lines
+ * from costing more memory than its own size.
+ */
+#define USERS_LINE_MIN 101
 
 int
 sip_auth_users_load_buf(struct sip_auth_users **out, const char *name,
@@ -184,7 +180,7 @@ sip_auth_users_load_buf(struct sip_auth_users **out, const char *name,
 	users = calloc(1, sizeof(*users));
 	if (users == NULL)
 		goto out_free;
-	lines = users_count_lines(buf, len);
+	lines = len / USERS_LINE_MIN + 1;
 	users->users = calloc(lines, sizeof(*users->users));
 	for (slots = 8; slots < 2 * lines; slots <<= 1)
 		;

@@ -69,6 +69,34 @@ test_load_good(void **state)
 	sip_auth_users_free(users);
 }
 
+/* A file of the shortest possible lines still fits (the store is sized
+ * by bytes: one entry per 101), with and without a final newline. */
+static void
+test_load_dense(void **state)
+{
+	static const char names[] =
+		"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	struct sip_auth_users *users;
+	static char text[600 * 102 + 1];
+	size_t n = 0;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 600; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%c %c %s %s\n",
+				names[i % 62], names[i / 62], MD5_A, SHA_A);
+	assert_int_equal(n, 600 * 102);
+	assert_int_equal(sip_auth_users_load_buf(&users, "u", text, n, NULL, 0),
+			0);
+	assert_int_equal(sip_auth_users_count(users), 600);
+	assert_non_null(sip_auth_users_find(users, pl("F"), pl("9")));
+	sip_auth_users_free(users);
+	assert_int_equal(sip_auth_users_load_buf(&users, "u", text, n - 1, NULL,
+			0), 0);
+	assert_int_equal(sip_auth_users_count(users), 600);
+	sip_auth_users_free(users);
+}
+
 /* An empty file is an empty store, not an error. */
 static void
 test_load_empty(void **state)
@@ -309,6 +337,7 @@ main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_load_good),
+		cmocka_unit_test(test_load_dense),
 		cmocka_unit_test(test_load_empty),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_load_long_name),
