@@ -68,7 +68,39 @@ test_match_needs_sent_by(void **state)
 			0);
 	assert_int_equal(tt_count_ev(t, TT_EV_REQUEST), 3);
 	assert_int_equal(sip_txn_layer_stats(t->layer)->active, 3);
+	/* Host names compare without case (RFC 3261 section 20.42). */
+	assert_int_equal(tt_recv(t, TT_REQ("OPTIONS", BR, "Edge.Example.COM",
+			"1")), 0);
+	assert_int_equal(tt_recv(t, TT_REQ("OPTIONS", BR, "edge.example.com",
+			"1")), 0);
+	assert_int_equal(tt_count_ev(t, TT_EV_REQUEST), 4);
 	tt_fini(t);
+}
+
+/* A layer needs a clock and a send function, and T2 may not be below T1. */
+static void
+test_layer_create_checks_env(void **state)
+{
+	struct uring_timers timers;
+	struct sip_txn_layer *layer = NULL;
+	struct sip_txn_env env = { .timers = &timers, .send = tt_send };
+
+	(void)state;
+	uring_timers_init(&timers, 0);
+	env.send = NULL;
+	assert_int_equal(sip_txn_layer_create(&layer, &env, NULL), -EINVAL);
+	env.send = tt_send;
+	env.timers = NULL;
+	assert_int_equal(sip_txn_layer_create(&layer, &env, NULL), -EINVAL);
+	env.timers = &timers;
+	env.t1_ms = 5000;
+	assert_int_equal(sip_txn_layer_create(&layer, &env, NULL), -EINVAL);
+	env.t1_ms = 0;
+	assert_int_equal(sip_txn_layer_create(&layer, &env, NULL), 0);
+	assert_non_null(layer);
+	assert_int_equal(sip_txn_layer_stats(layer)->active, 0);
+	sip_txn_layer_destroy(layer);
+	uring_timers_fini(&timers);
 }
 
 /* Same branch and sent-by with another method is another transaction; branch case matters. */
@@ -496,6 +528,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_match_needs_sent_by),
 		cmocka_unit_test(test_match_needs_method_and_branch),
+		cmocka_unit_test(test_layer_create_checks_env),
 		cmocka_unit_test(test_cancel_matches_invite),
 		cmocka_unit_test(test_cancel_without_invite),
 		cmocka_unit_test(test_rfc2543_badbranch),
