@@ -102,10 +102,20 @@ struct dp_srtp_ctx_params {
 	uint32_t ssrc;
 };
 
-/** One packet of a burst; the caller fills m, ctx and op, the call fills verdict. */
+/**
+ * One packet of a burst. The caller fills m, ctx, op, and where the RTP or
+ * RTCP packet sits in the (single-segment) mbuf: off bytes from the data
+ * start, len bytes long (the UDP payload: Ethernet padding after it is
+ * ignored). The call fills verdict and, on DP_SRTP_OK, the new len; the mbuf
+ * then ends right after the packet (data_len = off + len), and the bytes
+ * before off are untouched, so the caller fixes IP and UDP lengths and
+ * checksums.
+ */
 struct dp_srtp_pkt {
 	struct rte_mbuf *m;
 	uint32_t ctx;
+	uint16_t off;
+	uint16_t len;
 	uint8_t op;
 	uint8_t verdict;
 };

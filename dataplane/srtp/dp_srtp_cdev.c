@@ -291,12 +291,12 @@ dp_srtp_iv_gcm(uint8_t *iv, const uint8_t *salt, uint32_t ssrc, uint32_t hi, uin
 }
 
 static uint8_t
-dp_srtp_prep_rtp(struct dp_srtp_ctx *c, struct rte_mbuf *m, struct dp_srtp_work *wk,
-		struct dp_srtp_scratch *sc, uint16_t window)
+dp_srtp_prep_rtp(struct dp_srtp_ctx *c, struct rte_mbuf *m, uint32_t len,
+		struct dp_srtp_work *wk, struct dp_srtp_scratch *sc, uint16_t window)
 {
 	struct dp_srtp_stream *s = &c->rtp;
-	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	uint32_t len = m->data_len, h, tag = c->rtp_tag, ssrc;
+	uint8_t *p = rte_pktmbuf_mtod_offset(m, uint8_t *, wk->off);
+	uint32_t h, tag = c->rtp_tag, ssrc;
 	bool gcm = dp_srtp_suite_gcm(c->suite), seed = false;
 	uint64_t idx;
 	uint16_t seq;
@@ -323,7 +323,7 @@ dp_srtp_prep_rtp(struct dp_srtp_ctx *c, struct rte_mbuf *m, struct dp_srtp_work 
 		idx = seq;
 		seed = true;
 	}
-	if (!wk->unprotect && rte_pktmbuf_tailroom(m) < tag)
+	if (!wk->unprotect && dp_srtp_room(m, wk->off, len) < tag)
 		return DP_SRTP_CRYPTO_ERROR;
 	if (gcm)
 		dp_srtp_iv_gcm(sc->iv, s->salt, ssrc, (uint32_t)(idx >> 16), seq);
@@ -347,7 +347,7 @@ dp_srtp_prep_rtp(struct dp_srtp_ctx *c, struct rte_mbuf *m, struct dp_srtp_work 
 		}
 		wk->final_len = (uint16_t)(len - tag);
 	} else {
-		rte_pktmbuf_append(m, (uint16_t)tag);
+		dp_srtp_mbuf_len(m, wk->off + len + tag);
 		if (gcm) {
 			wk->crypto_len = len;
 		} else {
@@ -372,12 +372,12 @@ dp_srtp_prep_rtp(struct dp_srtp_ctx *c, struct rte_mbuf *m, struct dp_srtp_work 
 }
 
 static uint8_t
-dp_srtp_prep_rtcp(struct dp_srtp_ctx *c, struct rte_mbuf *m, struct dp_srtp_work *wk,
-		struct dp_srtp_scratch *sc, uint16_t window)
+dp_srtp_prep_rtcp(struct dp_srtp_ctx *c, struct rte_mbuf *m, uint32_t len,
+		struct dp_srtp_work *wk, struct dp_srtp_scratch *sc, uint16_t window)
 {
 	struct dp_srtp_stream *s = &c->rtcp;
-	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	uint32_t len = m->data_len, tag = c->rtcp_tag, ssrc, eidx;
+	uint8_t *p = rte_pktmbuf_mtod_offset(m, uint8_t *, wk->off);
+	uint32_t tag = c->rtcp_tag, ssrc, eidx;
 	bool gcm = dp_srtp_suite_gcm(c->suite);
 	uint64_t idx;
 	uint8_t v;
@@ -422,10 +422,10 @@ dp_srtp_prep_rtcp(struct dp_srtp_ctx *c, struct rte_mbuf *m, struct dp_srtp_work
 		wk->final_len = (uint16_t)(len - tag - 4);
 	} else {
 		idx = s->index + 1 + s->pend;
-		if (idx > DP_SRTP_SRTCP_INDEX_MAX || rte_pktmbuf_tailroom(m) < tag + 4)
+		if (idx > DP_SRTP_SRTCP_INDEX_MAX || dp_srtp_room(m, wk->off, len) < tag + 4)
 			return DP_SRTP_CRYPTO_ERROR;
 		eidx = DP_SRTP_SRTCP_E | (uint32_t)idx;
-		rte_pktmbuf_append(m, (uint16_t)(tag + 4));
+		dp_srtp_mbuf_len(m, wk->off + len + tag + 4);
 		if (gcm) {
 			memcpy(sc->aad, p, 8);
 			dp_srtp_put_be32(sc->aad + 8, eidx);
@@ -543,18 +543,18 @@ dp_srtp_op_fill(struct rte_crypto_op *op, struct rte_mbuf *m, const struct dp_sr
 	else
 		dg_iova = rte_pktmbuf_iova_offset(m, (uint8_t *)wk->digest - base);
 	if (dp_srtp_suite_gcm(suite)) {
-		sym->aead.data.offset = wk->ofs.ofs.cipher.head;
+		sym->aead.data.offset = wk->off + wk->ofs.ofs.cipher.head;
 		sym->aead.data.length = wk->cipher_len;
 		sym->aead.digest.data = wk->digest;
 		sym->aead.digest.phys_addr = dg_iova;
 		sym->aead.aad.data = wk->aad;
 		sym->aead.aad.phys_addr = (uint8_t *)wk->aad == sc->aad ?
 			rte_crypto_op_ctophys_offset(op, DP_SRTP_AAD_OFF) :
-			rte_pktmbuf_iova(m);
+			rte_pktmbuf_iova_offset(m, wk->off);
 	} else {
-		sym->cipher.data.offset = wk->ofs.ofs.cipher.head;
+		sym->cipher.data.offset = wk->off + wk->ofs.ofs.cipher.head;
 		sym->cipher.data.length = wk->cipher_len;
-		sym->auth.data.offset = 0;
+		sym->auth.data.offset = wk->off;
 		sym->auth.data.length = wk->auth_len;
 		sym->auth.digest.data = wk->digest;
 		sym->auth.digest.phys_addr = dg_iova;
@@ -650,24 +650,27 @@ dp_srtp_cdev_burst(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16_t 
 			continue;
 		c = &w->ctx[pkts[i].ctx];
 		m = pkts[i].m;
-		if (m->nb_segs != 1) {
+		if (m->nb_segs != 1 || (uint32_t)pkts[i].off + pkts[i].len > m->data_len) {
 			pkts[i].verdict = DP_SRTP_BAD_HEADER;
 			continue;
 		}
 		wk = &w->work[nb];
 		memset(wk, 0, sizeof(*wk));
+		wk->off = pkts[i].off;
 		wk->orig_len = m->data_len;
 		wk->unprotect = c->dir == DP_SRTP_DIR_UNPROTECT;
 		/* Scratch lives in the op either way: small groups go to the queue pair. */
 		sc = rte_crypto_op_ctod_offset(w->ops[nb], struct dp_srtp_scratch *,
 				DP_SRTP_OP_PRIV_OFF);
 		if (pkts[i].op == DP_SRTP_OP_RTP)
-			v = dp_srtp_prep_rtp(c, m, wk, sc, c->window);
+			v = dp_srtp_prep_rtp(c, m, pkts[i].len, wk, sc, c->window);
 		else
-			v = dp_srtp_prep_rtcp(c, m, wk, sc, c->window);
+			v = dp_srtp_prep_rtcp(c, m, pkts[i].len, wk, sc, c->window);
 		pkts[i].verdict = v;
 		if (v == DP_SRTP_OK)
 			w->list[nb++] = i;
+		else
+			dp_srtp_mbuf_len(m, wk->orig_len);
 	}
 	if (nb == 0)
 		return;
@@ -707,7 +710,8 @@ dp_srtp_cdev_burst(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16_t 
 		}
 		s->ssrc = wk->ssrc;
 		s->flags |= DP_SRTP_S_SSRC;
-		dp_srtp_mbuf_len(m, wk->final_len);
+		dp_srtp_mbuf_len(m, (uint32_t)wk->off + wk->final_len);
+		pkts[w->list[k]].len = wk->final_len;
 	}
 	for (k = 0; k < nb; k++) {
 		s = w->work[k].s;

@@ -99,15 +99,15 @@ static uint8_t
 dp_srtp_lib_one(struct dp_srtp_ctx *c, struct dp_srtp_pkt *pk)
 {
 	struct rte_mbuf *m = pk->m;
-	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t *p = rte_pktmbuf_mtod_offset(m, uint8_t *, pk->off);
 	bool unprotect = c->dir == DP_SRTP_DIR_UNPROTECT, rtp = pk->op == DP_SRTP_OP_RTP;
 	struct dp_srtp_stream *s = rtp ? &c->rtp : &c->rtcp;
 	uint32_t hlen, ssrc;
 	srtp_err_status_t st;
-	int len = m->data_len;
+	int len = pk->len;
 	uint8_t v;
 
-	if (m->nb_segs != 1)
+	if (m->nb_segs != 1 || (uint32_t)pk->off + pk->len > m->data_len)
 		return DP_SRTP_BAD_HEADER;
 	if (rtp) {
 		v = dp_srtp_rtp_hdr(p, (uint32_t)len, unprotect ? c->rtp_tag : 0, &hlen);
@@ -122,7 +122,7 @@ dp_srtp_lib_one(struct dp_srtp_ctx *c, struct dp_srtp_pkt *pk)
 		return v;
 	if ((s->flags & DP_SRTP_S_SSRC) && ssrc != s->ssrc)
 		return DP_SRTP_BAD_HEADER;
-	if (!unprotect && rte_pktmbuf_tailroom(m) < DP_SRTP_TRAILER_MAX)
+	if (!unprotect && dp_srtp_room(m, pk->off, pk->len) < DP_SRTP_TRAILER_MAX)
 		return DP_SRTP_CRYPTO_ERROR;
 	if (rtp)
 		st = unprotect ? srtp_unprotect(c->lib, p, &len) : srtp_protect(c->lib, p, &len);
@@ -134,8 +134,9 @@ dp_srtp_lib_one(struct dp_srtp_ctx *c, struct dp_srtp_pkt *pk)
 		return v;
 	s->ssrc = ssrc;
 	s->flags |= DP_SRTP_S_SSRC;
-	m->data_len = (uint16_t)len;
-	m->pkt_len = (uint32_t)len;
+	pk->len = (uint16_t)len;
+	m->data_len = (uint16_t)(pk->off + len);
+	m->pkt_len = m->data_len;
 	return DP_SRTP_OK;
 }
 

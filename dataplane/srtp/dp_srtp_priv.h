@@ -83,8 +83,9 @@ struct dp_srtp_work {
 	void *aad;
 	union rte_crypto_sym_ofs ofs;
 	uint32_t crypto_len;	/* bytes from data the crypto covers */
-	uint16_t orig_len;
-	uint16_t final_len;
+	uint16_t off;		/* packet start in the mbuf */
+	uint16_t orig_len;	/* mbuf data_len before the burst */
+	uint16_t final_len;	/* packet length once processed */
 	uint16_t cipher_len;
 	uint16_t auth_len;
 	uint32_t ssrc;
@@ -240,6 +241,13 @@ dp_srtp_rtp_hdr(const uint8_t *p, uint32_t len, uint32_t trailer, uint32_t *hlen
 		return DP_SRTP_TOO_SHORT;
 	*hlen = h;
 	return DP_SRTP_OK;
+}
+
+/* Bytes the mbuf can hold after a packet of len bytes at off. */
+static inline uint32_t
+dp_srtp_room(const struct rte_mbuf *m, uint32_t off, uint32_t len)
+{
+	return (uint32_t)rte_pktmbuf_tailroom(m) + m->data_len - off - len;
 }
 
 /* Check an RTCP header (version 2) and room for trailer bytes after it. */

@@ -74,12 +74,17 @@ t_run(struct dp_srtp_worker *w, int ctx, uint8_t op, struct rte_mbuf **m, uint16
 	for (i = 0; i < n; i++) {
 		pk[i].m = m[i];
 		pk[i].ctx = (uint32_t)ctx;
+		pk[i].off = 0;
+		pk[i].len = m[i]->data_len;
 		pk[i].op = op;
 		pk[i].verdict = 0xff;
 	}
 	(void)dp_srtp_burst_process(w, pk, n);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		verdict[i] = pk[i].verdict;
+		if (verdict[i] == DP_SRTP_OK)
+			assert_int_equal(pk[i].len, m[i]->data_len);
+	}
 }
 
 static uint8_t
@@ -690,6 +695,62 @@ test_header_checks(void **state)
 	dp_srtp_ctx_destroy(t_cd, (uint32_t)un);
 }
 
+/* A packet behind L2-L4 headers (off) with Ethernet padding after it: headers kept, padding dropped, same bytes as at offset 0, on both backends. */
+static void
+test_offset_and_padding(void **state)
+{
+	struct dp_srtp_worker *ws[3] = { t_cd, t_cq, t_lib };
+	uint8_t hdr[42], buf[300], rtp[200];
+	struct dp_srtp_pkt pk;
+	struct rte_mbuf *m, *ref;
+	uint16_t len, plen;
+	unsigned int i, k;
+	int pr, un;
+
+	(void)state;
+	for (i = 0; i < sizeof(hdr); i++)
+		hdr[i] = (uint8_t)(0xe0 + i);
+	for (k = 0; k < 3; k++) {
+		pr = t_ctx(ws[k], DP_SRTP_AES_CM_128_HMAC_SHA1_80, 51, DP_SRTP_DIR_PROTECT);
+		un = t_ctx(ws[k], DP_SRTP_AES_CM_128_HMAC_SHA1_80, 51, DP_SRTP_DIR_UNPROTECT);
+		(void)t_rtp(rtp, 300, 0x42);
+		plen = 16;	/* 12-byte header + 4 bytes: a padded Ethernet frame */
+		memcpy(buf, hdr, sizeof(hdr));
+		memcpy(buf + sizeof(hdr), rtp, plen);
+		memset(buf + sizeof(hdr) + plen, 0, 2);
+		m = t_mbuf(buf, (uint16_t)(sizeof(hdr) + plen + 2));
+		pk = (struct dp_srtp_pkt){ .m = m, .ctx = (uint32_t)pr, .off = sizeof(hdr),
+			.len = plen, .op = DP_SRTP_OP_RTP };
+		assert_int_equal(dp_srtp_burst_process(ws[k], &pk, 1), 1);
+		assert_int_equal(pk.verdict, DP_SRTP_OK);
+		assert_int_equal(pk.len, plen + 10);
+		assert_int_equal(m->data_len, sizeof(hdr) + plen + 10);
+		assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), hdr, sizeof(hdr));
+		/* The same packet at offset 0 through a twin context. */
+		len = plen;
+		ref = t_mbuf(rtp, len);
+		dp_srtp_ctx_destroy(ws[k], (uint32_t)pr);
+		pr = t_ctx(ws[k], DP_SRTP_AES_CM_128_HMAC_SHA1_80, 51, DP_SRTP_DIR_PROTECT);
+		assert_int_equal(t_one(ws[k], pr, DP_SRTP_OP_RTP, ref), DP_SRTP_OK);
+		assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *) + sizeof(hdr),
+				rte_pktmbuf_mtod(ref, uint8_t *), ref->data_len);
+		t_free(&ref, 1);
+		pk.ctx = (uint32_t)un;
+		assert_int_equal(dp_srtp_burst_process(ws[k], &pk, 1), 1);
+		assert_int_equal(pk.len, plen);
+		assert_int_equal(m->data_len, sizeof(hdr) + plen);
+		assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), hdr, sizeof(hdr));
+		assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *) + sizeof(hdr), rtp, plen);
+		/* A length past the mbuf is refused. */
+		pk.len = (uint16_t)(m->data_len);
+		assert_int_equal(dp_srtp_burst_process(ws[k], &pk, 1), 0);
+		assert_int_equal(pk.verdict, DP_SRTP_BAD_HEADER);
+		t_free(&m, 1);
+		dp_srtp_ctx_destroy(ws[k], (uint32_t)pr);
+		dp_srtp_ctx_destroy(ws[k], (uint32_t)un);
+	}
+}
+
 /* Context creation wipes the caller's master key; pass-through only for identical suite, key and salt. */
 static void
 test_key_wipe_and_passthrough(void **state)
@@ -810,6 +871,7 @@ main(void)
 		cmocka_unit_test(test_srtcp_index_and_e_flag),
 		cmocka_unit_test(test_crypto_error_keeps_state),
 		cmocka_unit_test(test_header_checks),
+		cmocka_unit_test(test_offset_and_padding),
 		cmocka_unit_test(test_key_wipe_and_passthrough),
 	};
 	const struct CMUnitTest pool_tests[] = {
