@@ -38,7 +38,9 @@
 	X(NO_PEER, no_peer)		/* egress leg's peer unknown */ \
 	X(NO_NEXTHOP, no_nexthop)	/* gateway MAC not resolved yet */ \
 	X(FAMILY, family)		/* legs of different address families */ \
-	X(SRTP, srtp)			/* crypto stage refused the packet */ \
+	X(SRTP_AUTH, srtp_auth)		/* SRTP/SRTCP tag does not verify */ \
+	X(SRTP_REPLAY, srtp_replay)	/* replayed or too old SRTP index */ \
+	X(SRTP, srtp)			/* other SRTP failure (header, device) */ \
 	X(TX_FULL, tx_full)		/* TX queue full */ \
 	X(EXCEPTION_FULL, exception_full) /* ring to the main lcore full */ \
 	X(DISPATCH_FULL, dispatch_full)	/* ring to the owning worker full */
@@ -206,14 +208,14 @@ bad_ip:
 }
 
 /**
- * Check an RTP header (RFC 3550 5.1): version 2, the CSRC list and the
- * header extension inside the packet, padding count non-zero and within
- * what follows the header.
+ * Check an RTP header as far as SRTP leaves it in the clear: version 2, the
+ * CSRC list and the header extension inside the packet.
  *
+ * @param hdr_len receives the header length (with CSRCs and extension)
  * @return DP_DROP_NONE or the reason.
  */
 static inline enum dp_drop
-dp_rtp_check(const uint8_t *p, uint32_t len)
+dp_rtp_check_hdr(const uint8_t *p, uint32_t len, uint32_t *hdr_len)
 {
 	uint32_t hdr;
 
@@ -231,9 +233,27 @@ dp_rtp_check(const uint8_t *p, uint32_t len)
 		if (hdr > len)
 			return DP_DROP_RTP_EXTENSION;
 	}
-	if (p[0] & 0x20) {
-		uint32_t pad = p[len - 1];
+	*hdr_len = hdr;
+	return DP_DROP_NONE;
+}
 
+/**
+ * Check an RTP packet (RFC 3550 5.1): the header as dp_rtp_check_hdr(),
+ * and a padding count that is non-zero and within what follows the header.
+ *
+ * @return DP_DROP_NONE or the reason.
+ */
+static inline enum dp_drop
+dp_rtp_check(const uint8_t *p, uint32_t len)
+{
+	uint32_t hdr = 0, pad;
+	enum dp_drop r;
+
+	r = dp_rtp_check_hdr(p, len, &hdr);
+	if (r != DP_DROP_NONE)
+		return r;
+	if (p[0] & 0x20) {
+		pad = p[len - 1];
 		if (pad == 0 || pad > len - hdr)
 			return DP_DROP_RTP_PADDING;
 	}

@@ -19,7 +19,11 @@ static const char *const dp_top_keys[] = {
 	"instance", "log_level", "port", "addresses", "gateway4", "gateway6",
 	"sessions_per_worker", "port_min", "port_max", "latch_window",
 	"latch_quiet", "arp_refresh", "mbufs", "steering", "exception_tap",
-	NULL,
+	"srtp", "srtp_device", "srtp_contexts", NULL,
+};
+
+static const char *const dp_srtp_names[] = {
+	"cryptodev", "libsrtp", "off", NULL,
 };
 
 static const char *const dp_steering_names[] = {
@@ -165,6 +169,22 @@ dp_config_walk(struct dp_config *c, const struct dg_conf_node *root)
 					     "interface name longer than 15");
 		strcpy(c->tap, s);
 	}
+	if ((err = dg_conf_get_enum(root, "srtp", dp_srtp_names,
+				    &c->srtp)) < 0)
+		return err;
+	s = NULL;
+	if ((err = dg_conf_get_string(root, "srtp_device", &s)) < 0)
+		return err;
+	if (s != NULL) {
+		if (strlen(s) >= sizeof(c->srtp_device))
+			return dg_conf_error(dg_conf_map_get(root,
+					     "srtp_device"), "name too long");
+		strcpy(c->srtp_device, s);
+	}
+	v = c->srtp_contexts;
+	if ((err = dg_conf_get_u64(root, "srtp_contexts", 4, 65000, &v)) < 0)
+		return err;
+	c->srtp_contexts = (uint32_t)v;
 	return 0;
 }
 
@@ -185,6 +205,8 @@ dp_config_load(struct dp_config *c, const char *path, char *err,
 	c->arp_refresh_ms = 30000;
 	c->mbufs = 16383;
 	c->steering = DP_STEER_AUTO;
+	c->srtp = DP_SRTP_MODE_CRYPTODEV;
+	c->srtp_contexts = 8192;
 	rc = dg_conf_load_file(&conf, path, err, errlen);
 	if (rc < 0)
 		return rc;

@@ -21,6 +21,13 @@ enum dp_steering {
 	DP_STEER_SOFTWARE,	/**< main lcore reads, hands to worker rings */
 };
 
+/** The SRTP engine. */
+enum dp_srtp_mode {
+	DP_SRTP_MODE_CRYPTODEV,	/**< DPDK cryptodev (crypto_aesni_mb default) */
+	DP_SRTP_MODE_LIBSRTP,	/**< libsrtp2 */
+	DP_SRTP_MODE_OFF,	/**< refuse sessions with keys */
+};
+
 struct dp_config {
 	unsigned int instance;
 	unsigned int log_level;			/**< enum dg_log_level */
@@ -40,6 +47,9 @@ struct dp_config {
 	uint32_t mbufs;
 	unsigned int steering;			/**< enum dp_steering */
 	char tap[16];				/**< exception TAP; "" = none */
+	unsigned int srtp;			/**< enum dp_srtp_mode */
+	char srtp_device[64];			/**< cryptodev; "" = aesni_mb */
+	uint32_t srtp_contexts;			/**< per worker */
 };
 
 /** Command line of drongo-dp before the EAL's "--". */

@@ -53,6 +53,8 @@ struct dp_worker_stats {
 	uint64_t tx_pkts;
 	uint64_t tx_bytes;
 	uint64_t exceptions;	/**< handed to the main lcore */
+	uint64_t srtp_unprotected;
+	uint64_t srtp_protected;
 	uint64_t timeouts;
 	uint64_t cmds;
 	uint64_t cmd_errors;

@@ -12,6 +12,7 @@
 #include <rte_malloc.h>
 
 #include "dp_session.h"
+#include "dp_srtp.h"
 
 static uint32_t
 dp_id_home(const struct dp_session_table *t, uint64_t id)
@@ -185,9 +186,9 @@ dp_leg_check(const struct dp_session_table *t, const struct dg_msg_leg *m)
 		return -EINVAL;
 	if (m->peer_family != DG_AF_NONE && m->peer_family != m->relay_family)
 		return -EINVAL;
-	/* The crypto stage has no engine in this build: refuse keys rather
-	 * than relay ciphertext as if it were plain. */
-	if (m->srtp_suite != DG_SRTP_NONE)
+	/* Without a crypto engine, refuse keys rather than relay ciphertext
+	 * as if it were plain. */
+	if (m->srtp_suite != DG_SRTP_NONE && t->srtp == NULL)
 		return -ENOTSUP;
 	return idx;
 }
@@ -326,6 +327,95 @@ dp_session_program(const struct dp_session_table *t, struct dp_session *s,
 	s->window_end_ns = now_ns + (uint64_t)window * 1000000000ull;
 }
 
+static void
+dp_srtp_key_from(struct dp_srtp_key *k, uint8_t suite,
+		const struct dg_msg_srtp_key *m)
+{
+	memset(k, 0, sizeof(*k));
+	k->suite = (enum dp_srtp_suite)(suite - 1);
+	memcpy(k->master_key, m->key, sizeof(k->master_key));
+	memcpy(k->master_salt, m->salt, sizeof(k->master_salt));
+}
+
+static void
+dp_session_srtp_release(struct dp_session_table *t, struct dp_session *s)
+{
+	int i, d;
+
+	for (i = 0; i < 2; i++)
+		for (d = 0; d < 2; d++) {
+			if (s->leg[i].srtp_slot[d] != DP_SRTP_NONE)
+				dp_srtp_ctx_destroy(t->srtp,
+						    s->leg[i].srtp_slot[d]);
+			s->leg[i].srtp_slot[d] = DP_SRTP_NONE;
+		}
+}
+
+/* One context of one leg: dir 0 unprotects what the leg's peer sends with
+ * srtp_in, dir 1 protects toward it with srtp_out. */
+static int
+dp_session_srtp_ctx(struct dp_session_table *t, struct dp_leg *l,
+		const struct dg_msg_leg *m, int dir)
+{
+	struct dp_srtp_ctx_params p;
+	struct dp_srtp_key k;
+	int idx;
+
+	memset(&p, 0, sizeof(p));
+	p.dir = dir == 0 ? DP_SRTP_DIR_UNPROTECT : DP_SRTP_DIR_PROTECT;
+	p.flags = DP_SRTP_F_SSRC_ANY;
+	dp_srtp_key_from(&k, m->srtp_suite, dir == 0 ? &m->srtp_in :
+			 &m->srtp_out);
+	idx = dp_srtp_ctx_create(t->srtp, &p, &k);
+	if (idx < 0)
+		return idx;
+	if ((uint32_t)idx >= DP_SRTP_NONE) {
+		dp_srtp_ctx_destroy(t->srtp, (uint32_t)idx);
+		return -ENOSPC;
+	}
+	l->srtp_slot[dir] = (uint16_t)idx;
+	return 0;
+}
+
+/*
+ * Contexts for both directions. Direction a -> b needs an unprotect
+ * context on a (if a has keys) and a protect context on b (if b has keys),
+ * unless a's ingress keys are b's egress keys: then SRTP passes untouched.
+ */
+static int
+dp_session_srtp_setup(struct dp_session_table *t, struct dp_session *s,
+		const struct dg_msg_session *msg)
+{
+	struct dp_srtp_key kin, kout;
+	int a, b, err = 0;
+	bool pass;
+
+	for (a = 0; a < 2 && err == 0; a++) {
+		const struct dg_msg_leg *ma = &msg->leg[a];
+		const struct dg_msg_leg *mb = &msg->leg[a ^ 1];
+
+		b = a ^ 1;
+		pass = false;
+		if (ma->srtp_suite != DG_SRTP_NONE &&
+		    mb->srtp_suite != DG_SRTP_NONE) {
+			dp_srtp_key_from(&kin, ma->srtp_suite, &ma->srtp_in);
+			dp_srtp_key_from(&kout, mb->srtp_suite, &mb->srtp_out);
+			pass = dp_srtp_key_passthrough(&kin, &kout);
+			memset(&kin, 0, sizeof(kin));
+			memset(&kout, 0, sizeof(kout));
+		}
+		if (pass)
+			continue;
+		if (ma->srtp_suite != DG_SRTP_NONE)
+			err = dp_session_srtp_ctx(t, &s->leg[a], ma, 0);
+		if (err == 0 && mb->srtp_suite != DG_SRTP_NONE)
+			err = dp_session_srtp_ctx(t, &s->leg[b], mb, 1);
+	}
+	if (err < 0)
+		dp_session_srtp_release(t, s);
+	return err;
+}
+
 int
 dp_session_create(struct dp_session_table *t, uint64_t id,
 		const struct dg_msg_session *msg, uint64_t now_ns,
@@ -373,6 +463,15 @@ dp_session_create(struct dp_session_table *t, uint64_t id,
 		ports[i].rtp = p[i][0];
 		ports[i].rtcp = p[i][1];
 	}
+	if (t->srtp != NULL) {
+		err = dp_session_srtp_setup(t, s, msg);
+		if (err < 0) {
+			i = 2;
+			memset(s, 0, sizeof(*s));
+			t->nfree++;
+			goto out_release;
+		}
+	}
 	dp_session_program(t, s, msg, now_ns);
 	dp_id_insert(t, id, rec);
 	t->count++;
@@ -416,6 +515,23 @@ dp_session_update(struct dp_session_table *t, uint64_t id,
 		     m->relay_rtcp_port != l->local_port[DP_KIND_RTCP]))
 			return -EINVAL;
 	}
+	/* New keys: new contexts. On failure the session keeps running
+	 * with its old contexts and peers. */
+	if (t->srtp != NULL) {
+		struct dp_session old = *s;
+		int err;
+
+		for (i = 0; i < 2; i++) {
+			s->leg[i].srtp_slot[0] = DP_SRTP_NONE;
+			s->leg[i].srtp_slot[1] = DP_SRTP_NONE;
+		}
+		err = dp_session_srtp_setup(t, s, msg);
+		if (err < 0) {
+			*s = old;
+			return err;
+		}
+		dp_session_srtp_release(t, &old);
+	}
 	for (i = 0; i < 2; i++) {
 		dp_leg_program(&s->leg[i], &msg->leg[i], true);
 		ports[i].rtp = s->leg[i].local_port[DP_KIND_RTP];
@@ -431,6 +547,8 @@ dp_session_remove(struct dp_session_table *t, struct dp_session *s,
 {
 	uint32_t rec = dp_session_index(t, s);
 
+	if (t->srtp != NULL)
+		dp_session_srtp_release(t, s);
 	dp_ports_release(t, &s->leg[0]);
 	dp_ports_release(t, &s->leg[1]);
 	dp_id_remove(t, slot);

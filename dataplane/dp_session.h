@@ -25,6 +25,8 @@
 
 #include "dg_msg.h"
 
+struct dp_srtp_worker;
+
 /** Relay addresses a worker serves (IPv4 and IPv6 together). */
 #define DP_ADDR_MAX 8u
 /** Packet kinds, also the index of per-kind port arrays. */
@@ -134,6 +136,8 @@ struct dp_session_table {
 	uint32_t latch_window_s;
 	uint32_t alloc_next[DP_ADDR_MAX];	/**< next port offset to try */
 	struct dp_addr addrs[DP_ADDR_MAX];
+	struct dp_srtp_worker *srtp;	/**< the worker's SRTP contexts; NULL:
+					     sessions with keys are refused */
 	struct dp_session *rec;		/**< [capacity] */
 	struct dp_session_drops *drops;	/**< [capacity] */
 	uint32_t *free_rec;		/**< stack of free record indexes */
@@ -153,7 +157,10 @@ int dp_session_table_create(struct dp_session_table **out,
 void dp_session_table_free(struct dp_session_table *t);
 
 /**
- * Create session id from a SESSION_CREATE body.
+ * Create session id from a SESSION_CREATE body. SRTP legs get their
+ * contexts from t->srtp: per direction, an unprotect context on the
+ * ingress leg and a protect context on the egress leg, none at all when the
+ * ingress leg's keys equal the egress leg's (the packets pass untouched).
  *
  * @param ports receives each leg's relay ports
  * @return 0, -EINVAL bad field, -ENOTSUP SRTP suite without a crypto
@@ -167,7 +174,8 @@ int dp_session_create(struct dp_session_table *t, uint64_t id,
 
 /**
  * Re-program session id from a SESSION_UPDATE body: peers, flags,
- * timeouts and keys are replaced, the latch window restarts; relay
+ * timeouts and keys are replaced (SRTP contexts are made anew, so their
+ * rollover counters restart), the latch window restarts; relay
  * addresses and ports must be the session's (ports may be 0). A leg whose
  * SDP peer changed forgets its latched peer.
  *

@@ -28,6 +28,8 @@ static const uint8_t dp_drop_dg[DP_DROP__COUNT] = {
 	[DP_DROP_NO_PEER] = DG_DROP_NO_PEER,
 	[DP_DROP_NO_NEXTHOP] = DG_DROP_NO_PEER,
 	[DP_DROP_FAMILY] = DG_DROP_NO_PEER,
+	[DP_DROP_SRTP_AUTH] = DG_DROP_SRTP_AUTH,
+	[DP_DROP_SRTP_REPLAY] = DG_DROP_SRTP_REPLAY,
 	[DP_DROP_SRTP] = DG_DROP_SRTP_ERROR,
 	[DP_DROP_TX_FULL] = DG_DROP_TX_FULL,
 	[DP_DROP_EXCEPTION_FULL] = DG_DROP_EXCEPTION_FULL,
@@ -62,6 +64,8 @@ dp_stats_publish(struct dp_lcore *lc)
 	ws->rx_bytes = st->rx_bytes;
 	ws->tx_pkts = st->tx_pkts;
 	ws->tx_bytes = st->tx_bytes;
+	ws->srtp_unprotected = st->srtp_unprotected;
+	ws->srtp_protected = st->srtp_protected;
 	ws->cmds = st->cmds;
 	ws->cmd_errors = st->cmd_errors;
 	ws->events = st->events;

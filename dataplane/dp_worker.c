@@ -22,6 +22,7 @@
 #include <rte_udp.h>
 
 #include "dp_lcore.h"
+#include "dp_srtp.h"
 
 /* Prefetch distance of the classify stage. */
 #define DP_PREFETCH_AHEAD 3u
@@ -35,6 +36,7 @@ struct dp_media {
 	uint32_t key[DP_BURST];
 	uint32_t entry[DP_BURST];
 	uint8_t kind[DP_BURST];
+	uint8_t resized[DP_BURST];	/**< crypto changed the payload */
 	uint16_t n;
 };
 
@@ -214,18 +216,35 @@ latch:
 	return true;
 }
 
+/* Source check with latching, then the leg's receive counters. */
+static inline bool
+dp_leg_source(const struct dp_lcore *lc, const struct dp_session *s,
+		struct dp_leg *l, uint32_t kind, const uint8_t *p,
+		const struct dp_pkt_info *pi)
+{
+	const uint8_t *src = p + pi->l3 + (pi->family == 4 ? 12 : 8);
+
+	if (!dp_leg_accept(lc, s, l, kind, src, pi->src_port, p + 6))
+		return false;
+	l->last_rx_ns = lc->now_ns;
+	l->rx_pkts++;
+	l->rx_bytes += pi->payload_len;
+	return true;
+}
+
 /*
- * Stage 3: per media packet, the session, the RTP/RTCP checks and the
- * source check. Survivors are compacted at the front of md.
+ * Stage 3: per media packet, the session, the RTP/RTCP checks and, for
+ * plain ingress, the source check. Survivors are compacted at the front of
+ * md.
  */
 static inline void
 dp_stage_check(struct dp_lcore *lc, struct dp_media *md)
 {
 	struct dp_session_table *t = lc->sessions;
-	const uint8_t *p, *pl, *src;
+	const uint8_t *p, *pl;
 	struct dp_session *s;
 	struct dp_pkt_info *pi;
-	uint32_t e, rec, leg, kind, len;
+	uint32_t e, rec, leg, kind, len, hdr;
 	struct dp_leg *l;
 	enum dp_drop r;
 	uint16_t i, k = 0;
@@ -249,8 +268,11 @@ dp_stage_check(struct dp_lcore *lc, struct dp_media *md)
 		len = pi->payload_len;
 		if ((l->flags & DG_LEG_F_RTCP_MUX) && dp_rtcp_mux_is_rtcp(pl, len))
 			kind = DP_KIND_RTCP;
-		if (kind == DP_KIND_RTP)
+		if (kind == DP_KIND_RTP && l->srtp_slot[0] == DP_SRTP_NONE)
 			r = dp_rtp_check(pl, len);
+		else if (kind == DP_KIND_RTP)
+			/* The padding count sits under the cipher. */
+			r = dp_rtp_check_hdr(pl, len, &hdr);
 		else if (l->srtp_slot[0] != DP_SRTP_NONE)
 			r = dp_rtcp_check_first(pl, len);
 		else
@@ -259,64 +281,140 @@ dp_stage_check(struct dp_lcore *lc, struct dp_media *md)
 			dp_drop_leg(lc, m, rec, leg, r, DG_LEG_DROP_MALFORMED);
 			continue;
 		}
-		src = p + pi->l3 + (pi->family == 4 ? 12 : 8);
-		if (!dp_leg_accept(lc, s, l, kind, src, pi->src_port, p + 6)) {
-			dp_drop_leg(lc, m, rec, leg, DP_DROP_SOURCE,
-				    DG_LEG_DROP_SOURCE);
-			continue;
+		/* Packets to unprotect are source-checked (and may latch)
+		 * only once authentic: dp_stage_crypto. */
+		if (l->srtp_slot[0] == DP_SRTP_NONE) {
+			if (!dp_leg_source(lc, s, l, kind, p, pi)) {
+				dp_drop_leg(lc, m, rec, leg, DP_DROP_SOURCE,
+					    DG_LEG_DROP_SOURCE);
+				continue;
+			}
 		}
-		l->last_rx_ns = lc->now_ns;
-		l->rx_pkts++;
-		l->rx_bytes += len;
 		md->m[k] = m;
 		md->pi[k] = *pi;
 		md->entry[k] = e;
 		md->kind[k] = (uint8_t)kind;
+		md->resized[k] = 0;
+		k++;
+	}
+	md->n = k;
+}
+
+static inline unsigned int
+dp_srtp_drop_reason(uint8_t verdict, enum dg_leg_drop *legr)
+{
+	switch (verdict) {
+	case DP_SRTP_AUTH_FAIL:
+		*legr = DG_LEG_DROP_SRTP_AUTH;
+		return DP_DROP_SRTP_AUTH;
+	case DP_SRTP_REPLAY_DUP:
+	case DP_SRTP_REPLAY_OLD:
+		*legr = DG_LEG_DROP_SRTP_REPLAY;
+		return DP_DROP_SRTP_REPLAY;
+	default:
+		*legr = DG_LEG_DROP_SRTP_ERROR;
+		return DP_DROP_SRTP;
+	}
+}
+
+/*
+ * One crypto pass (unprotect with the ingress leg's context, or protect
+ * with the egress leg's) over the packets that need it, as one burst to
+ * the worker's crypto engine; the engine keeps the packets of one context
+ * in order and works in place on the UDP payload, leaving the headers
+ * before it untouched. Packets failing it are dropped by reason; after
+ * unprotect the survivors get their source check (latching only authentic
+ * packets).
+ */
+static inline void
+dp_crypto_pass(struct dp_lcore *lc, struct dp_media *md, bool protect)
+{
+	struct dp_session_table *t = lc->sessions;
+	struct dp_srtp_pkt sp[DP_BURST];
+	enum dg_leg_drop legr = DG_LEG_DROP_SRTP_ERROR;
+	uint16_t idx[DP_BURST], n = 0, i, j, k;
+	uint32_t e, rec, leg;
+	unsigned int reason;
+	bool drop[DP_BURST];
+	struct dp_leg *l;
+	uint16_t slot;
+
+	for (i = 0; i < md->n; i++) {
+		e = md->entry[i];
+		rec = DP_PORTMAP_REC(e);
+		leg = DP_PORTMAP_LEG(e);
+		slot = protect ? t->rec[rec].leg[leg ^ 1].srtp_slot[1] :
+			t->rec[rec].leg[leg].srtp_slot[0];
+		drop[i] = false;
+		if (slot == DP_SRTP_NONE)
+			continue;
+		sp[n].m = md->m[i];
+		sp[n].ctx = slot;
+		sp[n].off = md->pi[i].payload;
+		sp[n].len = md->pi[i].payload_len;
+		sp[n].op = md->kind[i] == DP_KIND_RTP ? DP_SRTP_OP_RTP :
+			DP_SRTP_OP_RTCP;
+		sp[n].verdict = DP_SRTP_OK;
+		idx[n++] = i;
+	}
+	if (n == 0)
+		return;
+	(void)dp_srtp_burst_process(t->srtp, sp, n);
+	for (j = 0; j < n; j++) {
+		i = idx[j];
+		if (sp[j].verdict == DP_SRTP_OK) {
+			md->pi[i].payload_len = sp[j].len;
+			md->resized[i] = 1;
+			if (protect)
+				lc->st.srtp_protected++;
+			else
+				lc->st.srtp_unprotected++;
+			continue;
+		}
+		drop[i] = true;
+		e = md->entry[i];
+		reason = dp_srtp_drop_reason(sp[j].verdict, &legr);
+		dp_drop_leg(lc, md->m[i], DP_PORTMAP_REC(e), DP_PORTMAP_LEG(e),
+			    reason, legr);
+	}
+	for (i = 0, k = 0; i < md->n; i++) {
+		if (drop[i])
+			continue;
+		e = md->entry[i];
+		rec = DP_PORTMAP_REC(e);
+		leg = DP_PORTMAP_LEG(e);
+		l = &t->rec[rec].leg[leg];
+		if (!protect && l->srtp_slot[0] != DP_SRTP_NONE &&
+		    !dp_leg_source(lc, &t->rec[rec], l, md->kind[i],
+				   rte_pktmbuf_mtod(md->m[i], const uint8_t *),
+				   &md->pi[i])) {
+			dp_drop_leg(lc, md->m[i], rec, leg, DP_DROP_SOURCE,
+				    DG_LEG_DROP_SOURCE);
+			continue;
+		}
+		md->m[k] = md->m[i];
+		md->pi[k] = md->pi[i];
+		md->entry[k] = md->entry[i];
+		md->kind[k] = md->kind[i];
+		md->resized[k] = md->resized[i];
 		k++;
 	}
 	md->n = k;
 }
 
 /*
- * Stage 4, crypto: runs of consecutive packets of one session and
- * direction form one group, so a crypto engine sees whole groups (one
- * enqueue per burst). A leg pair without SRTP context needs nothing; no
- * context can exist while the build has no SRTP engine (dp_session_create
- * refuses keys), and a packet that would need one is dropped rather than
- * relayed unprotected.
+ * Stage 4, crypto: SRTP/SRTCP unprotect with the ingress leg's keys, then
+ * protect with the egress leg's, each as one burst to the worker's engine.
+ * A direction whose legs share their keys, or plain RTP, has no context
+ * and costs one load per packet here.
  */
 static inline void
 dp_stage_crypto(struct dp_lcore *lc, struct dp_media *md)
 {
-	const struct dp_session_table *t = lc->sessions;
-	const struct dp_session *s;
-	uint32_t e, leg;
-	uint16_t i, j, k = 0;
-	bool plain;
-
-	for (i = 0; i < md->n; i = j) {
-		e = md->entry[i];
-		for (j = i + 1; j < md->n && md->entry[j] >> 1 == e >> 1; j++)
-			;
-		s = &t->rec[DP_PORTMAP_REC(e)];
-		leg = DP_PORTMAP_LEG(e);
-		plain = s->leg[leg].srtp_slot[0] == DP_SRTP_NONE &&
-			s->leg[leg ^ 1].srtp_slot[1] == DP_SRTP_NONE;
-		for (; i < j; i++) {
-			if (!plain) {
-				dp_drop_leg(lc, md->m[i], DP_PORTMAP_REC(e),
-					    leg, DP_DROP_SRTP,
-					    DG_LEG_DROP_SRTP_ERROR);
-				continue;
-			}
-			md->m[k] = md->m[i];
-			md->pi[k] = md->pi[i];
-			md->entry[k] = md->entry[i];
-			md->kind[k] = md->kind[i];
-			k++;
-		}
-	}
-	md->n = k;
+	if (lc->sessions->srtp == NULL)
+		return;
+	dp_crypto_pass(lc, md, false);
+	dp_crypto_pass(lc, md, true);
 }
 
 /* One's-complement sum of the fields a relay rewrites in the UDP pseudo
@@ -335,18 +433,19 @@ dp_store_be16(uint8_t *p, uint16_t v)
 }
 
 /*
- * Rewrite one packet from leg in to leg out in place. The UDP checksum is
- * updated incrementally (RFC 1624) over the changed address and port words,
- * since the payload is untouched; a zero IPv4 UDP checksum (none) stays
- * zero; a port that offloads checksums gets the pseudo-header sum and the
- * flags instead.
+ * Rewrite one packet from leg in to leg out in place. When the payload is
+ * untouched the UDP checksum is updated incrementally (RFC 1624) over the
+ * changed address and port words, and a zero IPv4 UDP checksum (none)
+ * stays zero; after SRTP changed the payload (resized) the lengths are set
+ * anew and the checksum computed in full. A port that offloads checksums
+ * gets the pseudo-header sum and the flags instead.
  *
  * @return DP_DROP_NONE or the reason not to send it.
  */
 static inline enum dp_drop
 dp_rewrite(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt_info *pi,
 		const struct dp_leg *in, const struct dp_leg *out, uint32_t kind,
-		uint64_t gw_mac)
+		uint64_t gw_mac, bool resized)
 {
 	const struct dp_addr *ra = &lc->sessions->addrs[out->addr_idx];
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
@@ -377,6 +476,15 @@ dp_rewrite(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt_info *pi
 	dp_store_be16(udp + 2, out->peer_port[kind]);
 	m->l2_len = DP_ETHER_HDR_LEN;
 	m->l3_len = (uint16_t)(pi->l4 - pi->l3);
+	if (resized) {
+		uint32_t ulen = DP_UDP_HDR_LEN + pi->payload_len;
+
+		dp_store_be16(udp + 4, (uint16_t)ulen);
+		if (out->family == 4)
+			dp_store_be16(ip + 2, (uint16_t)(m->l3_len + ulen));
+		else
+			dp_store_be16(ip + 4, (uint16_t)ulen);
+	}
 	if (out->family == 4) {
 		struct rte_ipv4_hdr *h4 = (struct rte_ipv4_hdr *)ip;
 
@@ -393,7 +501,7 @@ dp_rewrite(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt_info *pi
 		m->ol_flags |= RTE_MBUF_F_TX_IPV6;
 	}
 	ck = dp_load_be16(udp + 6);
-	if (ck == 0 && out->family == 4)
+	if (ck == 0 && out->family == 4 && !resized)
 		return DP_DROP_NONE;
 	if (lc->tx_udp_csum) {
 		m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
@@ -402,6 +510,13 @@ dp_rewrite(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt_info *pi
 					    m->ol_flags) :
 			rte_ipv6_phdr_cksum((struct rte_ipv6_hdr *)ip,
 					    m->ol_flags);
+		return DP_DROP_NONE;
+	}
+	if (resized) {
+		((struct rte_udp_hdr *)udp)->dgram_cksum = 0;
+		((struct rte_udp_hdr *)udp)->dgram_cksum = out->family == 4 ?
+			rte_ipv4_udptcp_cksum((struct rte_ipv4_hdr *)ip, udp) :
+			rte_ipv6_udptcp_cksum((struct rte_ipv6_hdr *)ip, udp);
 		return DP_DROP_NONE;
 	}
 	new_sum = dp_udp_rewritten_sum(addrs, 2 * alen, udp);
@@ -435,7 +550,7 @@ dp_stage_rewrite(struct dp_lcore *lc, struct dp_media *md)
 		in = &t->rec[rec].leg[leg];
 		out = &t->rec[rec].leg[leg ^ 1];
 		r = dp_rewrite(lc, m, &md->pi[i], in, out, md->kind[i],
-			       out->family == 4 ? gw4 : gw6);
+			       out->family == 4 ? gw4 : gw6, md->resized[i]);
 		if (r != DP_DROP_NONE) {
 			dp_drop_leg(lc, m, rec, leg, r, DG_LEG_DROP_NO_PEER);
 			continue;

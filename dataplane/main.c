@@ -27,6 +27,7 @@
 #include "dg_log.h"
 #include "dg_shm.h"
 #include "dp_main.h"
+#include "dp_srtp.h"
 
 static volatile bool dp_quit;
 
@@ -96,6 +97,11 @@ dp_worker_setup(struct dp_main *dm, struct dg_shm_region *reg,
 	if (dm->exc_rings[w] == NULL || lc->rx_ring == NULL)
 		return -ENOMEM;
 	lc->exc_ring = dm->exc_rings[w];
+	if (c->srtp != DP_SRTP_MODE_OFF) {
+		err = dp_srtp_worker_create(&lc->sessions->srtp, (uint16_t)w);
+		if (err < 0)
+			return err;
+	}
 	lc->net = &dm->net;
 	lc->worker = (uint16_t)w;
 	lc->rx_queue = (uint16_t)(w + 1);
@@ -128,6 +134,12 @@ dp_workers_free(struct dp_main *dm)
 			continue;
 		rte_ring_free(dm->workers[w]->rx_ring);
 		rte_ring_free(dm->exc_rings[w]);
+		if (dm->workers[w]->sessions != NULL &&
+		    dm->workers[w]->sessions->srtp != NULL) {
+			/* Destroys the contexts of live sessions too. */
+			dp_srtp_worker_destroy(dm->workers[w]->sessions->srtp);
+			dm->workers[w]->sessions->srtp = NULL;
+		}
 		dp_session_table_free(dm->workers[w]->sessions);
 		rte_free(dm->workers[w]);
 	}
@@ -194,6 +206,27 @@ main(int argc, char **argv)
 			rte_strerror(rte_errno));
 		goto out_shm;
 	}
+	if (conf.srtp != DP_SRTP_MODE_OFF) {
+		struct dp_srtp_conf sc = {
+			.backend = conf.srtp == DP_SRTP_MODE_LIBSRTP ?
+				DP_SRTP_BACKEND_LIBSRTP :
+				DP_SRTP_BACKEND_CRYPTODEV,
+			.cryptodev = conf.srtp_device[0] ? conf.srtp_device :
+				NULL,
+			.nb_workers = (uint16_t)dm.nworkers,
+			.nb_sessions = 2 * conf.srtp_contexts * dm.nworkers,
+			.nb_ctx = conf.srtp_contexts,
+			.socket_id = (int)rte_socket_id(),
+		};
+
+		err = dp_srtp_init(&sc);
+		if (err < 0) {
+			fprintf(stderr, "drongo-dp: SRTP engine: %s (srtp: "
+				"libsrtp or off in the configuration avoid "
+				"the cryptodev)\n", strerror(-err));
+			goto out_pool;
+		}
+	}
 	w = 0;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		err = dp_worker_setup(&dm, &reg, w, lcore);
@@ -241,6 +274,8 @@ main(int argc, char **argv)
 	       (unsigned long long)dm.stats->from_kernel);
 	dp_port_close(&dm);
 	dp_workers_free(&dm);
+	if (conf.srtp != DP_SRTP_MODE_OFF)
+		dp_srtp_fini();
 	dg_shm_destroy(&reg);
 	rte_eal_cleanup();
 	return 0;
@@ -248,6 +283,10 @@ out_port:
 	dp_port_close(&dm);
 out_workers:
 	dp_workers_free(&dm);
+	if (conf.srtp != DP_SRTP_MODE_OFF)
+		dp_srtp_fini();
+out_pool:
+	rte_mempool_free(dm.pool);
 out_shm:
 	dg_shm_destroy(&reg);
 out_eal:

@@ -20,7 +20,7 @@ dpt_eal_init(const char *prefix)
 	char fp[64];
 	char *argv[] = {
 		"dp-test", "--no-huge", "--no-pci", "--no-shconf", "-l", "0",
-		"-m", "64", "--log-level=lib.eal:error", fp, NULL,
+		"-m", "256", "--log-level=lib.eal:error", fp, NULL,
 	};
 
 	snprintf(fp, sizeof(fp), "--file-prefix=%s", prefix);
