@@ -167,6 +167,27 @@ test_embedded_default_is_shipped_file(void **state)
 	assert_memory_equal(&def, &empty, sizeof(def));
 }
 
+/* Empty sections and a mapping listener without a port take the defaults. */
+static void
+test_defaults_fill_gaps(void **state)
+{
+	struct cp_conf conf;
+	char err[512], buf[64];
+
+	(void)state;
+	assert_int_equal(load(&conf, "node:\nsip:\n  listen:\n"
+		"    - { transport: tcp, address: \"::1\" }\nlog:\nlimits:\n",
+		err, sizeof(err)), 0);
+	assert_int_equal(conf.role, CP_ROLE_EDGE);
+	assert_string_equal(conf.name, "drongo");
+	assert_int_equal(conf.n_listen, 1);
+	assert_string_equal(cp_listen_str(&conf.listen[0], buf, sizeof(buf)),
+		"tcp:[::1]:5060");
+	assert_int_equal(conf.log_level, DG_LOG_INFO);
+	assert_int_equal(conf.udp_buffers, 256);
+	assert_int_equal(conf.tcp_idle_timeout_ms, 120000);
+}
+
 /* Out-of-range and malformed listen entries name the line and the port. */
 static void
 test_bad_listen(void **state)
@@ -289,6 +310,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_embedded_default_is_shipped_file),
+		cmocka_unit_test(test_defaults_fill_gaps),
 		cmocka_unit_test(test_bad_listen),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_unknown_keys),
