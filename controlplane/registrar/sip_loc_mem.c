@@ -6,6 +6,9 @@
  * modifies the AoR, so a failed allocation leaves the store as it was.
  * Versions come from one store-wide counter, so a version is never reused
  * even when an AoR disappears and comes back (no ABA for compare-and-swap).
+ * In deferred mode an operation is applied at once but its completion,
+ * with a deep copy of the record, waits in a queue for
+ * sip_loc_mem_run_pending(), as a remote store's reply would.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -30,8 +33,24 @@ struct loc_aor {
 	char aor[];
 };
 
+/* A completion waiting in deferred mode, owning its record's copy. */
+struct loc_pending {
+	struct loc_pending *next;
+	sip_loc_done_fn done;
+	void *arg;
+	int err;
+	bool has_rec;
+	struct sip_loc_record rec;
+	struct sip_loc_binding *bindings;
+	char **blocks;
+	char *aor;
+};
+
 struct loc_mem {
 	struct sip_loc loc;		/* first: the handle */
+	bool deferred;
+	struct loc_pending *pending;
+	struct loc_pending **pending_tail;
 	struct loc_aor **buckets;
 	size_t mask;
 	size_t n_aors;
@@ -231,22 +250,86 @@ loc_aor_reserve(struct loc_aor *a, unsigned int need)
 }
 
 static void
-loc_complete(sip_loc_done_fn done, void *arg, int err, struct dg_pl aor,
-		const struct loc_aor *a)
+loc_pending_free(struct loc_pending *p)
+{
+	unsigned int i;
+
+	if (p->blocks != NULL)
+		for (i = 0; i < p->rec.n_bindings; i++)
+			free(p->blocks[i]);
+	free(p->blocks);
+	free(p->bindings);
+	free(p->aor);
+	free(p);
+}
+
+/* Deferred mode: the queue entry is taken before the operation runs, so
+ * that a failure to queue is a submission error and changes nothing. */
+static int
+loc_begin(struct loc_mem *m, struct loc_pending **p)
+{
+	*p = NULL;
+	if (!m->deferred)
+		return 0;
+	*p = calloc(1, sizeof(**p));
+	return *p == NULL ? -ENOMEM : 0;
+}
+
+/* Copy a record into a queue entry; -ENOMEM leaves it without one. */
+static int
+loc_pending_copy(struct loc_pending *p, const struct sip_loc_record *rec)
+{
+	unsigned int i;
+
+	p->aor = malloc(rec->aor.len + 1);
+	if (p->aor == NULL)
+		return -ENOMEM;
+	memcpy(p->aor, rec->aor.p, rec->aor.len);
+	p->rec = *rec;
+	p->rec.aor.p = p->aor;
+	p->rec.n_bindings = 0;
+	if (rec->n_bindings > 0) {
+		p->bindings = calloc(rec->n_bindings, sizeof(*p->bindings));
+		p->blocks = calloc(rec->n_bindings, sizeof(*p->blocks));
+		if (p->bindings == NULL || p->blocks == NULL)
+			return -ENOMEM;
+	}
+	for (i = 0; i < rec->n_bindings; i++) {
+		if (loc_binding_copy(&rec->bindings[i], &p->bindings[i],
+				&p->blocks[i]) < 0)
+			return -ENOMEM;
+		p->rec.n_bindings++;
+	}
+	p->rec.bindings = p->bindings;
+	return 0;
+}
+
+static void
+loc_complete(struct loc_mem *m, struct loc_pending *p, sip_loc_done_fn done,
+		void *arg, int err, struct dg_pl aor, const struct loc_aor *a)
 {
 	struct sip_loc_record rec = { .aor = aor };
 
-	if (err < 0) {
-		done(arg, err, NULL);
-		return;
-	}
 	if (a != NULL) {
 		rec.aor = (struct dg_pl){ a->aor, a->aor_len };
 		rec.version = a->version;
 		rec.n_bindings = a->n;
 		rec.bindings = a->bindings;
 	}
-	done(arg, 0, &rec);
+	if (p == NULL) {
+		done(arg, err, err < 0 ? NULL : &rec);
+		return;
+	}
+	p->done = done;
+	p->arg = arg;
+	p->err = err;
+	/* The operation is applied; losing its record is reported as a lost
+	 * reply would be by a remote store. */
+	if (err == 0 && loc_pending_copy(p, &rec) < 0)
+		p->err = -ENOMEM;
+	p->has_rec = p->err == 0;
+	*m->pending_tail = p;
+	m->pending_tail = &p->next;
 }
 
 static int
@@ -254,9 +337,15 @@ loc_mem_lookup(struct sip_loc *loc, struct dg_pl aor, sip_loc_done_fn done,
 		void *arg)
 {
 	struct loc_mem *m = (struct loc_mem *)loc;
+	struct loc_pending *p;
 	struct loc_aor **link;
+	int err;
 
-	loc_complete(done, arg, 0, aor, loc_get(m, aor, loc_hash(aor), &link));
+	err = loc_begin(m, &p);
+	if (err < 0)
+		return err;
+	loc_complete(m, p, done, arg, 0, aor,
+			loc_get(m, aor, loc_hash(aor), &link));
 	return 0;
 }
 
@@ -343,11 +432,15 @@ loc_mem_save(struct sip_loc *loc, struct dg_pl aor,
 		sip_loc_done_fn done, void *arg)
 {
 	struct loc_mem *m = (struct loc_mem *)loc;
+	struct loc_pending *p;
 	struct loc_aor *a;
 	int err;
 
+	err = loc_begin(m, &p);
+	if (err < 0)
+		return err;
 	err = loc_save(m, aor, binding, expires_s, &a);
-	loc_complete(done, arg, err, aor, a);
+	loc_complete(m, p, done, arg, err, aor, a);
 	return 0;
 }
 
@@ -432,11 +525,15 @@ loc_mem_replace(struct sip_loc *loc, struct dg_pl aor,
 		uint64_t expected_version, sip_loc_done_fn done, void *arg)
 {
 	struct loc_mem *m = (struct loc_mem *)loc;
+	struct loc_pending *p;
 	struct loc_aor *a;
 	int err;
 
+	err = loc_begin(m, &p);
+	if (err < 0)
+		return err;
 	err = loc_replace(m, aor, bindings, n, expected_version, &a);
-	loc_complete(done, arg, err, aor, a);
+	loc_complete(m, p, done, arg, err, aor, a);
 	return 0;
 }
 
@@ -446,14 +543,19 @@ loc_mem_remove(struct sip_loc *loc, struct dg_pl aor, struct dg_pl contact,
 {
 	struct loc_mem *m = (struct loc_mem *)loc;
 	struct loc_aor **link, *a;
+	struct loc_pending *p;
 	unsigned int i = 0;
+	int err;
 
+	err = loc_begin(m, &p);
+	if (err < 0)
+		return err;
 	a = loc_get(m, aor, loc_hash(aor), &link);
 	if (a != NULL)
 		while (i < a->n && !dg_pl_eq(a->bindings[i].contact, contact))
 			i++;
 	if (a == NULL || i == a->n) {
-		loc_complete(done, arg, -ENOENT, aor, NULL);
+		loc_complete(m, p, done, arg, -ENOENT, aor, NULL);
 		return 0;
 	}
 	loc_binding_del(a, i);
@@ -462,7 +564,7 @@ loc_mem_remove(struct sip_loc *loc, struct dg_pl aor, struct dg_pl contact,
 		loc_aor_drop(m, link);
 		a = NULL;
 	}
-	loc_complete(done, arg, 0, aor, a);
+	loc_complete(m, p, done, arg, 0, aor, a);
 	return 0;
 }
 
@@ -471,11 +573,16 @@ loc_mem_remove_all(struct sip_loc *loc, struct dg_pl aor, sip_loc_done_fn done,
 		void *arg)
 {
 	struct loc_mem *m = (struct loc_mem *)loc;
+	struct loc_pending *p;
 	struct loc_aor **link;
+	int err;
 
+	err = loc_begin(m, &p);
+	if (err < 0)
+		return err;
 	if (loc_find(m, aor, loc_hash(aor), &link) != NULL)
 		loc_aor_drop(m, link);
-	loc_complete(done, arg, 0, aor, NULL);
+	loc_complete(m, p, done, arg, 0, aor, NULL);
 	return 0;
 }
 
@@ -483,9 +590,14 @@ static void
 loc_mem_destroy(struct sip_loc *loc)
 {
 	struct loc_mem *m = (struct loc_mem *)loc;
+	struct loc_pending *p, *pnext;
 	struct loc_aor *a, *next;
 	size_t i;
 
+	for (p = m->pending; p != NULL; p = pnext) {
+		pnext = p->next;
+		loc_pending_free(p);
+	}
 	for (i = 0; i <= m->mask; i++) {
 		for (a = m->buckets[i]; a != NULL; a = next) {
 			next = a->next;
@@ -522,6 +634,8 @@ sip_loc_mem_create(struct sip_loc **out, const struct sip_loc_mem_conf *conf)
 		LOC_MEM_BINDINGS_DEFAULT;
 	m->clock = conf->clock != NULL ? conf->clock : loc_mem_realtime;
 	m->clock_arg = conf->clock_arg;
+	m->deferred = conf->deferred;
+	m->pending_tail = &m->pending;
 	for (nb = 16; nb < m->max_aors; nb <<= 1)
 		;
 	m->buckets = calloc(nb, sizeof(*m->buckets));
@@ -572,4 +686,26 @@ sip_loc_mem_aors(const struct sip_loc *loc)
 	const struct loc_mem *m = (const struct loc_mem *)loc;
 
 	return loc->ops == &loc_mem_ops ? m->n_aors : 0;
+}
+
+unsigned int
+sip_loc_mem_run_pending(struct sip_loc *loc)
+{
+	struct loc_mem *m = (struct loc_mem *)loc;
+	struct loc_pending *p, *next;
+	unsigned int n = 0;
+
+	if (loc->ops != &loc_mem_ops)
+		return 0;
+	/* Completions queued by these callbacks wait for the next run. */
+	p = m->pending;
+	m->pending = NULL;
+	m->pending_tail = &m->pending;
+	for (; p != NULL; p = next) {
+		next = p->next;
+		p->done(p->arg, p->err, p->has_rec ? &p->rec : NULL);
+		loc_pending_free(p);
+		n++;
+	}
+	return n;
 }

@@ -2,13 +2,15 @@
 /*
  * The embedded location store: a hash table of AoRs in this process, for
  * a single edge node or tests. It completes every operation before
- * returning. Expiry is lazy (an AoR's expired bindings go when it is next
+ * returning, or, in deferred mode, when the caller runs the pending
+ * completions (so that callers can test the path a remote store takes). Expiry is lazy (an AoR's expired bindings go when it is next
  * touched) plus a bounded sweep the event loop calls from a timer, so
  * that AoRs nobody asks for do not hold memory forever.
  */
 #ifndef DRONGO_CONTROLPLANE_REGISTRAR_SIP_LOC_MEM_H
 #define DRONGO_CONTROLPLANE_REGISTRAR_SIP_LOC_MEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +22,7 @@ struct sip_loc_mem_conf {
 	uint32_t max_bindings;		/* per AoR; 0 means 10 */
 	sip_loc_clock_fn clock;		/* NULL: CLOCK_REALTIME */
 	void *clock_arg;
+	bool deferred;			/* complete in sip_loc_mem_run_pending() */
 };
 
 /**
@@ -37,6 +40,19 @@ int sip_loc_mem_create(struct sip_loc **out, const struct sip_loc_mem_conf *conf
  * @return number of bindings removed.
  */
 unsigned int sip_loc_mem_sweep(struct sip_loc *loc, unsigned int buckets);
+
+/**
+ * Deferred mode: call the completions queued so far, in submission order,
+ * each with a copy of the record as it was when its operation ran.
+ * Completions queued by these callbacks wait for the next call. A store
+ * destroyed with completions pending drops them uncalled. In deferred
+ * mode an operation may also fail at submission with -ENOMEM, and one
+ * whose record cannot be copied completes with -ENOMEM although it was
+ * applied (as a remote store's lost reply would).
+ *
+ * @return number of completions called.
+ */
+unsigned int sip_loc_mem_run_pending(struct sip_loc *loc);
 
 /** Number of hash buckets (a full sweep visits them all). */
 size_t sip_loc_mem_buckets(const struct sip_loc *loc);

@@ -203,11 +203,82 @@ test_alloc_failures(void **state)
 	assert_true(n > 5 && n < 1000);
 }
 
+/* Deferred mode: an allocation failure is -ENOMEM at submission (no
+ * call) or in the completion; every submitted operation completes once. */
+static bool
+scenario_deferred(void)
+{
+	struct sip_loc_mem_conf conf = { .max_aors = 8, .max_bindings = 4,
+		.clock = fake_now, .deferred = true };
+	struct sip_loc_binding b;
+	struct snap op[3];
+	struct sip_loc *loc;
+	unsigned int submitted = 0, i;
+	bool failed = false;
+	int err;
+
+	err = sip_loc_mem_create(&loc, &conf);
+	if (err < 0) {
+		assert_int_equal(err, -ENOMEM);
+		return false;
+	}
+	memset(op, 0, sizeof(op));
+	memset(&b, 0, sizeof(b));
+	b.contact = pl("sip:a@192.0.2.1");
+	b.call_id = pl("c1");
+	b.cseq = 1;
+	b.user_agent = pl("UA/1");
+	for (i = 0; i < 3; i++) {
+		b.cseq = i + 1;
+		err = i < 2 ? sip_loc_save(loc, pl("sip:u@h"), &b, 60, on_done,
+				&op[i]) :
+			sip_loc_lookup(loc, pl("sip:u@h"), on_done, &op[i]);
+		if (err < 0) {
+			assert_int_equal(err, -ENOMEM);
+			failed = true;
+			continue;
+		}
+		submitted |= 1u << i;
+	}
+	(void)sip_loc_mem_run_pending(loc);
+	for (i = 0; i < 3; i++) {
+		if (!(submitted & (1u << i))) {
+			assert_int_equal(op[i].calls, 0);
+			continue;
+		}
+		assert_int_equal(op[i].calls, 1);
+		if (op[i].err != 0) {
+			assert_int_equal(op[i].err, -ENOMEM);
+			failed = true;
+		}
+	}
+	sip_loc_destroy(loc);
+	return !failed;
+}
+
+/* Every allocation of the deferred scenario can fail cleanly. */
+static void
+test_alloc_failures_deferred(void **state)
+{
+	unsigned long n;
+
+	(void)state;
+	for (n = 1; n < 1000; n++) {
+		fail_at = n;
+		alloc_count = 0;
+		if (scenario_deferred() && alloc_count < n)
+			break;
+	}
+	fail_at = 0;
+	assert_true(n > 5 && n < 1000);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alloc_failures),
+		cmocka_unit_test(test_alloc_failures_deferred),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
