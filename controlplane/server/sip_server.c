@@ -47,9 +47,13 @@ sip_server_start(struct sip_server *srv, struct uring_loop *loop,
 			strerror(-err));
 		return err;
 	}
-	sip_tcp_init(&srv->tcp, loop, srv->conf.max_message_size,
+	err = sip_tcp_init(&srv->tcp, loop, srv->conf.max_message_size,
 		srv->conf.tcp_idle_timeout_ms, srv->conf.tcp_connections,
 		sip_msg_frame, sip_server_on_rx, srv);
+	if (err < 0) {
+		snprintf(errbuf, errlen, "out of memory");
+		return err;
+	}
 	for (i = 0; i < srv->conf.n_listen; i++) {
 		l = &srv->conf.listen[i];
 		if (l->transport == CP_TP_UDP) {

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 struct sip_udp_sock;
@@ -28,6 +29,7 @@ struct sip_rx {
 	socklen_t srclen;
 	struct sip_udp_sock *udp;	/* set when it came over UDP */
 	struct sip_tcp_conn *conn;	/* set when it came over TCP */
+	uint64_t conn_id;		/* its sip_tcp_conn_id(), 0 for UDP */
 };
 
 /** Called for each received message. */

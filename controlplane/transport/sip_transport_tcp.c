@@ -36,6 +36,8 @@ struct sip_tcp_conn {
 	struct sip_tcp *tcp;
 	struct sip_tcp_conn *prev;
 	struct sip_tcp_conn *next;
+	struct sip_tcp_conn *hnext;	/* next in its by_id bucket */
+	uint64_t id;
 	int fd;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
@@ -55,6 +57,44 @@ struct sip_tcp_conn {
 static int conn_arm_rx(struct sip_tcp_conn *conn);
 static void conn_kick_tx(struct sip_tcp_conn *conn);
 
+static struct sip_tcp_conn **
+conn_bucket(const struct sip_tcp *tcp, uint64_t id)
+{
+	/* Ids are sequential: multiplying spreads them over the buckets. */
+	return &tcp->by_id[(uint32_t)((id * 0x9e3779b97f4a7c15ull) >> 32) &
+		tcp->by_id_mask];
+}
+
+static void
+conn_unhash(struct sip_tcp_conn *conn)
+{
+	struct sip_tcp_conn **p = conn_bucket(conn->tcp, conn->id);
+
+	while (*p != NULL && *p != conn)
+		p = &(*p)->hnext;
+	if (*p == conn)
+		*p = conn->hnext;
+}
+
+uint64_t
+sip_tcp_conn_id(const struct sip_tcp_conn *conn)
+{
+	return conn->id;
+}
+
+struct sip_tcp_conn *
+sip_tcp_conn_find(const struct sip_tcp *tcp, uint64_t id)
+{
+	struct sip_tcp_conn *c;
+
+	if (tcp->by_id == NULL)
+		return NULL;
+	for (c = *conn_bucket(tcp, id); c != NULL; c = c->hnext)
+		if (c->id == id)
+			return c->closing ? NULL : c;
+	return NULL;
+}
+
 static void
 conn_free(struct sip_tcp_conn *conn)
 {
@@ -65,6 +105,7 @@ conn_free(struct sip_tcp_conn *conn)
 		conn->sendq = s->next;
 		free(s);
 	}
+	conn_unhash(conn);
 	if (conn->prev != NULL)
 		conn->prev->next = conn->next;
 	else
@@ -154,6 +195,7 @@ conn_deliver(struct sip_tcp_conn *conn, size_t len, bool oversize)
 	rx.src = &conn->peer;
 	rx.srclen = conn->peerlen;
 	rx.conn = conn;
+	rx.conn_id = conn->id;
 	tcp->stats.rx_msgs++;
 	tcp->on_rx(tcp->arg, &rx);
 }
@@ -365,6 +407,9 @@ conn_create(struct sip_tcp *tcp, int fd)
 	err = conn_arm_rx(conn);
 	if (err < 0)
 		goto out_free;
+	conn->id = ++tcp->next_id;
+	conn->hnext = *conn_bucket(tcp, conn->id);
+	*conn_bucket(tcp, conn->id) = conn;
 	conn->next = tcp->conns;
 	if (tcp->conns != NULL)
 		tcp->conns->prev = conn;
@@ -439,12 +484,21 @@ listener_arm(struct sip_tcp_listener *l)
 	return 0;
 }
 
-void
+int
 sip_tcp_init(struct sip_tcp *tcp, struct uring_loop *loop, size_t max_msg,
 		uint64_t idle_ms, uint32_t max_conns, sip_tcp_frame_fn frame,
 		sip_rx_fn on_rx, void *arg)
 {
+	uint32_t buckets = 64;
+
 	memset(tcp, 0, sizeof(*tcp));
+	/* About one connection per bucket at the limit. */
+	while (buckets < max_conns && buckets < (1u << 20))
+		buckets <<= 1;
+	tcp->by_id = calloc(buckets, sizeof(*tcp->by_id));
+	if (tcp->by_id == NULL)
+		return -ENOMEM;
+	tcp->by_id_mask = buckets - 1;
 	tcp->loop = loop;
 	tcp->max_msg = max_msg;
 	tcp->idle_ms = idle_ms;
@@ -452,6 +506,7 @@ sip_tcp_init(struct sip_tcp *tcp, struct uring_loop *loop, size_t max_msg,
 	tcp->frame = frame;
 	tcp->on_rx = on_rx;
 	tcp->arg = arg;
+	return 0;
 }
 
 void
@@ -504,4 +559,6 @@ sip_tcp_destroy(struct sip_tcp *tcp, struct sip_tcp_listener *ls,
 	}
 	while (tcp->conns != NULL)
 		conn_free(tcp->conns);
+	free(tcp->by_id);
+	tcp->by_id = NULL;
 }

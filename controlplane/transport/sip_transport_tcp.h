@@ -70,6 +70,9 @@ struct sip_tcp {
 	sip_rx_fn on_rx;
 	void *arg;
 	struct sip_tcp_conn *conns;	/* list of live connections */
+	struct sip_tcp_conn **by_id;	/* hash of live connections by id */
+	uint32_t by_id_mask;
+	uint64_t next_id;
 	struct sip_tcp_stats stats;
 };
 
@@ -78,8 +81,9 @@ struct sip_tcp {
  *
  * @param max_msg  largest message accepted (the connection buffer size)
  * @param idle_ms  close connections silent for this long
+ * @return 0, -ENOMEM.
  */
-void sip_tcp_init(struct sip_tcp *tcp, struct uring_loop *loop,
+int sip_tcp_init(struct sip_tcp *tcp, struct uring_loop *loop,
 		size_t max_msg, uint64_t idle_ms, uint32_t max_conns,
 		sip_tcp_frame_fn frame, sip_rx_fn on_rx, void *arg);
 
@@ -107,6 +111,21 @@ void sip_tcp_close_after_send(struct sip_tcp_conn *conn);
 /** Close a connection now; queued data is dropped. */
 void sip_tcp_close(struct sip_tcp_conn *conn);
 
+/**
+ * A connection's id: unique for the life of the process (never reused),
+ * so a layer that keeps it (a transaction) can later find out whether
+ * the connection still exists.
+ */
+uint64_t sip_tcp_conn_id(const struct sip_tcp_conn *conn);
+
+/**
+ * The live connection with this id.
+ *
+ * @return the connection, NULL when it is gone or closing.
+ */
+struct sip_tcp_conn *sip_tcp_conn_find(const struct sip_tcp *tcp,
+		uint64_t id);
+
 /** Peer address of a connection. */
 const struct sockaddr_storage *sip_tcp_conn_peer(const struct sip_tcp_conn *conn);
 
@@ -114,7 +133,8 @@ const struct sockaddr_storage *sip_tcp_conn_peer(const struct sip_tcp_conn *conn
 void sip_tcp_set_idle(struct sip_tcp *tcp, uint64_t idle_ms);
 
 /**
- * Close every listener descriptor and free every connection. Call after
+ * Close every listener descriptor and free every connection and the id
+ * hash. Call after
  * uring_loop_fini(), when no operation can complete any more.
  */
 void sip_tcp_destroy(struct sip_tcp *tcp, struct sip_tcp_listener *ls,

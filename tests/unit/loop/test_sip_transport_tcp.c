@@ -63,6 +63,7 @@ struct fixture {
 	unsigned int n_seen;
 	unsigned int n_oversize;
 	bool answer_oversize;
+	uint64_t last_conn_id;
 };
 
 static void
@@ -72,6 +73,9 @@ on_rx(void *arg, const struct sip_rx *rx)
 
 	assert_non_null(rx->conn);
 	assert_null(rx->udp);
+	assert_true(sip_tcp_conn_find(&f->tcp, rx->conn_id) == rx->conn);
+	assert_int_equal(sip_tcp_conn_id(rx->conn), rx->conn_id);
+	f->last_conn_id = rx->conn_id;
 	if (rx->oversize) {
 		f->n_oversize++;
 		if (f->answer_oversize) {
@@ -100,8 +104,8 @@ setup(void **state)
 		exit(77);
 	}
 	assert_int_equal(err, 0);
-	sip_tcp_init(&f->tcp, &f->loop, MAX_MSG, 60000, 8, sip_msg_frame,
-		on_rx, f);
+	assert_int_equal(sip_tcp_init(&f->tcp, &f->loop, MAX_MSG, 60000, 8,
+		sip_msg_frame, on_rx, f), 0);
 	f->addr.sin_family = AF_INET;
 	f->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_int_equal(sip_tcp_listen(&f->tcp, &f->l,
@@ -256,6 +260,7 @@ test_several_in_one_read(void **state)
 	assert_memory_equal(f->seen[1], msg2, strlen(msg2));
 	assert_memory_equal(f->seen[2], msg1, strlen(msg1));
 	assert_int_equal(f->tcp.stats.keepalives, 1);
+	assert_int_equal(f->last_conn_id, 1);
 	for (i = 0; i < 100; i++)
 		pump(f);
 	n = recv(fd, reply, sizeof(reply), MSG_DONTWAIT);
@@ -286,6 +291,9 @@ test_bad_content_length_closes(void **state)
 	assert_int_equal(f->n_seen, 0);
 	assert_int_equal(f->tcp.stats.bad_framing, 1);
 	pump_conns_gone(f);
+	/* The closed connection's id finds nothing, and is never reused. */
+	assert_null(sip_tcp_conn_find(&f->tcp, 1));
+	assert_int_equal(f->tcp.next_id, 1);
 	close(fd);
 }
 
