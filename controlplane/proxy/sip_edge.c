@@ -309,6 +309,7 @@ edge_auth_init(struct sip_edge *e, char *errbuf, size_t errlen)
 	ac.secret = (const uint8_t *)e->ec.secret;
 	ac.secret_len = strlen(e->ec.secret);
 	ac.nonce_ttl_s = e->ec.nonce_ttl_s;
+	ac.offer = e->ec.offer;
 	ac.users = e->users;
 	err = sip_auth_ctx_create(&e->auth, &ac);
 	if (err < 0)

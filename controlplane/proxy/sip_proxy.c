@@ -53,6 +53,7 @@ struct px_call {
 	bool starting;
 	bool failover;			/* a route: one target at a time */
 	bool loose;			/* next hop taken from Route */
+	bool strip_pauth;		/* our realm's Proxy-Authorization was used */
 	unsigned int n_targets;
 	unsigned int next_target;
 	struct px_target targets[PX_MAX_TARGETS];
@@ -112,10 +113,18 @@ static void
 px_reply(struct sip_proxy *p, struct sip_txn *st, const struct sip_msg *msg,
 		int code, const char *reason, const char *hdrs)
 {
-	char tag[24];
+	char tag[24], cid[128], why[160];
 
 	sip_proxy_to_tag(msg, tag, sizeof(tag));
 	(void)sip_txn_server_reply(st, code, reason, tag, hdrs);
+	if (code >= 300)
+		DG_LOG(DG_LOG_DEBUG, "sip.proxy.reply",
+			"status=%d reason=%s method=%.*s call_id=%s", code,
+			reason != NULL ? dg_log_quote(why, sizeof(why), reason,
+				strlen(reason)) : "-",
+			(int)msg->method_raw.len, msg->method_raw.p,
+			dg_log_quote(cid, sizeof(cid), msg->call_id.p,
+				msg->call_id.len));
 	if (code == 404)
 		p->stats.not_found++;
 	else if (code == 480)
@@ -171,7 +180,7 @@ px_build_request(struct sip_proxy *p, const struct sip_msg *msg,
 		const struct sip_txn_dest *src, const struct px_target *t,
 		const struct sip_rr_plan *plan_in, void *local,
 		const struct sockaddr_storage *laddr, enum sip_transport ltp,
-		const char *branch)
+		const char *branch, bool strip_pauth)
 {
 	char via_in[1024], via_ours[256], rr_in[160], rr_out[160];
 	char host[64];
@@ -201,6 +210,14 @@ px_build_request(struct sip_proxy *p, const struct sip_msg *msg,
 		&ed);
 	if (err < 0)
 		return err;
+	/* Credentials for our realm are ours to consume (RFC 3261 section 22.3). */
+	if (strip_pauth && sip_msg_hdr_first(msg, SIP_HDR_PROXY_AUTHORIZATION) != NULL) {
+		memset(&e, 0, sizeof(e));
+		e.op = SIP_EDIT_HDR_DEL;
+		e.hdr = sip_msg_hdr_first(msg, SIP_HDR_PROXY_AUTHORIZATION);
+		if ((err = sip_edits_add(&ed, &e)) < 0)
+			return err;
+	}
 	(void)sip_rr_max_forwards(msg, &mf);
 	memset(&e, 0, sizeof(e));
 	e.op = SIP_EDIT_MAX_FORWARDS_SET;
@@ -309,7 +326,7 @@ px_branch_start(struct px_call *call, int ti)
 	if (err < 0)
 		return err;
 	len = px_build_request(p, msg, sip_txn_dest(call->st), t, &plan, local,
-		&laddr, dst.transport, branch);
+		&laddr, dst.transport, branch, call->strip_pauth);
 	if (len < 0)
 		return (int)len;
 	br = &call->branches[call->n_branches++];
@@ -841,6 +858,16 @@ px_authenticate(struct sip_proxy *p, struct sip_txn *st,
 	}
 	res = sip_auth_verify(p->env.auth, cp, msg->method_raw, msg->ruri_raw,
 		(const struct sockaddr *)&src->addr);
+	if (res != SIP_AUTH_OK && cp != NULL) {
+		char cid[128], u[160];
+
+		DG_LOG(DG_LOG_INFO, "sip.auth", "result=%s user=%s method=%.*s call_id=%s",
+			sip_auth_result_name(res),
+			dg_log_quote(u, sizeof(u), cp->username.p, cp->username.len),
+			(int)msg->method_raw.len, msg->method_raw.p,
+			dg_log_quote(cid, sizeof(cid), msg->call_id.p,
+				msg->call_id.len));
+	}
 	switch (res) {
 	case SIP_AUTH_OK:
 		if (cp->username.len >= ucap) {
@@ -946,15 +973,27 @@ px_on_request(void *arg, struct sip_txn *st, const struct sip_msg *msg,
 		px_register(p, st, msg, src, auth_user);
 		return;
 	}
+	/* Stop the caller's INVITE retransmissions at once (section 16.2). */
+	if (msg->method == SIP_METHOD_INVITE)
+		(void)sip_txn_server_reply(st, 100, NULL, NULL, NULL);
 	call = px_call_new(p, st, msg);
 	if (call == NULL) {
 		px_reply(p, st, msg, 500, NULL, NULL);
 		return;
 	}
 	px_call_ref(call);
+	call->strip_pauth = dg_pl_isset(auth_user) &&
+		msg->method != SIP_METHOD_REGISTER;
 	if (px_dialog_creating(msg) && msg->method == SIP_METHOD_INVITE)
 		(void)sip_dialog_invite(p->dialogs, msg, &call->dlg);
-	if (plan.next_is_route || plan.strict_next) {
+	/*
+	 * Loose routing: a Route left to follow, or a request routed to us
+	 * (our Route entry popped, or in a dialog) for a Request-URI that is
+	 * not ours goes straight on (RFC 3261 section 16.5).
+	 */
+	if (plan.next_is_route || plan.strict_next ||
+			((plan.popped > 0 || msg->to.tag.len > 0) &&
+			 !p->env.domain_is_ours(p->env.arg, &plan.next_hop))) {
 		call->loose = true;
 		err = px_branch_start(call, -1);
 		if (err < 0)
@@ -1072,7 +1111,7 @@ px_on_ack(void *arg, const struct sip_msg *msg, const struct sip_txn_dest *src)
 		return;
 	(void)hash;
 	len = px_build_request(p, m, src, NULL, &plan, local, &laddr,
-		dst.transport, branch);
+		dst.transport, branch, false);
 	if (len < 0)
 		return;
 	if (p->env.send(p->env.send_arg, &dst, p->out_req, (size_t)len) == 0)

@@ -153,7 +153,7 @@ static int
 conf_auth(const struct dg_conf_node *sec, struct sip_edge_conf *ec)
 {
 	static const char *const keys[] = { "realm", "users_file", "secret",
-		"nonce_ttl", "methods", "trusted", NULL };
+		"nonce_ttl", "methods", "trusted", "algorithms", NULL };
 	const struct dg_conf_node *n, *l;
 	uint64_t ttl = (uint64_t)ec->nonce_ttl_s * 1000;
 	unsigned int i;
@@ -218,6 +218,24 @@ conf_auth(const struct dg_conf_node *sec, struct sip_edge_conf *ec)
 			if (err < 0)
 				return dg_conf_error(m,
 					"'%s' is not a prefix such as 192.0.2.0/24", s);
+		}
+	}
+	l = dg_conf_map_get(sec, "algorithms");
+	if (l != NULL) {
+		static const char *const algs[] = { "sha-256", "md5", NULL };
+
+		if ((err = dg_conf_node_expect(l, DG_CONF_SEQ)) < 0)
+			return err;
+		if (dg_conf_node_count(l) == 0)
+			return dg_conf_error(l, "at least one of sha-256, md5");
+		for (i = 0; i < dg_conf_node_count(l); i++) {
+			unsigned int a;
+
+			err = dg_conf_node_enum(dg_conf_node_at(l, i), algs, &a);
+			if (err < 0)
+				return err;
+			ec->offer |= a == 0 ? SIP_AUTH_OFFER_SHA256 :
+				SIP_AUTH_OFFER_MD5;
 		}
 	}
 	ec->auth_enabled = true;

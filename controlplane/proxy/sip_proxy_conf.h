@@ -28,6 +28,7 @@ struct sip_edge_conf {
 	char users_file[SIP_PROXY_CONF_PATH_MAX];
 	char secret[SIP_PROXY_CONF_SECRET_MAX];
 	uint32_t nonce_ttl_s;
+	unsigned int offer;			/* SIP_AUTH_OFFER_* bits, 0: both */
 	struct sip_auth_policy policy;
 };
 
