@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <pty.h>
 #include <unistd.h>
 #include <sys/wait.h>
 
@@ -294,6 +296,71 @@ test_passwd_tool(void **state)
 	assert_string_equal(out, "");
 }
 
+/* Read from a pty master until want appears, EOF/EIO, or 5 s pass. */
+static size_t
+pty_read_until(int fd, char *buf, size_t size, size_t n, const char *want)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t got;
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		buf[n] = '\0';
+		if (want != NULL && strstr(buf, want) != NULL)
+			break;
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		got = read(fd, buf + n, size - 1 - n);
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+/* On a terminal drongo-passwd prompts, does not echo the password, and
+ * restores echo afterwards. */
+static void
+test_passwd_tty(void **state)
+{
+	struct termios tio;
+	char out[2048];
+	int master, slave, status;
+	size_t n;
+	pid_t pid;
+
+	(void)state;
+	if (passwd_tool == NULL)
+		skip();
+	assert_int_equal(openpty(&master, &slave, NULL, NULL, NULL), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(master);
+		setsid();
+		dup2(slave, STDIN_FILENO);
+		dup2(slave, STDOUT_FILENO);
+		dup2(slave, STDERR_FILENO);
+		execl(passwd_tool, passwd_tool, "Mufasa", "http-auth@example.org",
+		      (char *)NULL);
+		_exit(127);
+	}
+	n = pty_read_until(master, out, sizeof(out), 0, "Password: ");
+	assert_non_null(strstr(out, "Password: "));
+	assert_int_equal(write(master, "Circle of Life\n", 15), 15);
+	n = pty_read_until(master, out, sizeof(out), n, SHA_A);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_non_null(strstr(out, "Mufasa http-auth@example.org " MD5_A " "
+			SHA_A));
+	assert_null(strstr(out, "Circle"));
+	assert_int_equal(tcgetattr(slave, &tio), 0);
+	assert_true(tio.c_lflag & ECHO);
+	close(slave);
+	close(master);
+}
+
 /* The shipped config/users.example loads, with the documented passwords. */
 static void
 test_users_example(void **state)
@@ -344,6 +411,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_format_line),
 		cmocka_unit_test(test_passwd_tool),
+		cmocka_unit_test(test_passwd_tty),
 		cmocka_unit_test(test_users_example),
 	};
 
