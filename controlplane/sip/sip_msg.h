@@ -422,7 +422,11 @@ void sip_hdr_iter_init(struct sip_hdr_iter *it, const struct sip_msg *msg,
  */
 int sip_hdr_list_next(struct sip_hdr_iter *it, struct dg_pl *val);
 
-/** @return the header id of a name (case-insensitive, compact forms), SIP_HDR_OTHER if unknown. */
+/**
+ * Header name (a token) to id, case-insensitive, compact forms included.
+ *
+ * @return the id, SIP_HDR_OTHER if unknown.
+ */
 enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len);
 
 /** @return the canonical name of a header id ("Via"), "" for SIP_HDR_OTHER. */
@@ -575,6 +579,9 @@ int sip_edits_add(struct sip_edits *ed, const struct sip_edit *e);
  * in order; a message without Content-Length gets one (the output may go
  * out over a stream); bytes after the body are not written. Edits of the
  * same kind apply in list order (two RR_PUSH: the second ends up on top).
+ * New lines (Via, Record-Route, Max-Forwards when absent, HDR_ADD) may
+ * take the output past SIP_MSG_MAX_HDRS lines: callers that decode their
+ * own output again must leave room.
  *
  * @return the length written, -ENOSPC when cap is too small, -EINVAL on an
  *   edit that does not fit the message (RURI_SET on a response, pop with
