@@ -15,6 +15,11 @@
 
 /* How long a half-closed connection may take to finish before it is cut. */
 #define SIP_TCP_DRAIN_MS 2000
+/*
+ * Bytes queued for one peer at most: a peer that sends requests but never
+ * reads the responses is cut off instead of growing our memory.
+ */
+#define SIP_TCP_SENDQ_MAX (1024u * 1024u)
 /* Pause before accepting again after an accept error (EMFILE, ENOMEM). */
 #define SIP_TCP_ACCEPT_RETRY_MS 100
 
@@ -46,6 +51,7 @@ struct sip_tcp_conn {
 	struct uring_timer idle;
 	struct tcp_send *sendq;
 	struct tcp_send **sendq_tail;
+	size_t sendq_bytes;
 	bool closing;		/* released once no operation is armed */
 	bool draining;		/* half-closed, reading to discard */
 	bool close_after_send;
@@ -299,6 +305,7 @@ conn_on_tx(struct uring_req *req, int res, uint32_t flags)
 		sip_tcp_close(conn);
 	} else {
 		s->off += (size_t)res;
+		conn->sendq_bytes -= (size_t)res;
 		if (s->off == s->len) {
 			conn->sendq = s->next;
 			if (conn->sendq == NULL)
@@ -350,6 +357,11 @@ sip_tcp_send(struct sip_tcp_conn *conn, const void *data, size_t len)
 
 	if (conn->closing || conn->draining)
 		return -EPIPE;
+	if (conn->sendq_bytes + len > SIP_TCP_SENDQ_MAX) {
+		conn->tcp->stats.sendq_overflow++;
+		sip_tcp_close(conn);
+		return -ENOBUFS;
+	}
 	s = malloc(sizeof(*s) + len);
 	if (s == NULL)
 		return -ENOMEM;
@@ -357,6 +369,7 @@ sip_tcp_send(struct sip_tcp_conn *conn, const void *data, size_t len)
 	s->len = len;
 	s->off = 0;
 	memcpy(s->data, data, len);
+	conn->sendq_bytes += len;
 	*conn->sendq_tail = s;
 	conn->sendq_tail = &s->next;
 	conn_kick_tx(conn);

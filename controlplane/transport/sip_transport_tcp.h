@@ -46,6 +46,7 @@ struct sip_tcp_stats {
 	uint64_t rx_msgs;
 	uint64_t tx_msgs;
 	uint64_t tx_errors;
+	uint64_t sendq_overflow;	/* closed: peer not reading its responses */
 	uint64_t accept_errors;
 };
 
@@ -96,9 +97,11 @@ int sip_tcp_listen(struct sip_tcp *tcp, struct sip_tcp_listener *l,
 		const struct sockaddr *addr, socklen_t addrlen);
 
 /**
- * Queue data (copied) on a connection. Sends keep their order.
+ * Queue data (copied) on a connection. Sends keep their order. A peer
+ * with more than 1 MiB unsent is not reading: the connection is closed.
  *
- * @return 0, -ENOMEM, -EPIPE when the connection is closing.
+ * @return 0, -ENOMEM, -EPIPE when the connection is closing, -ENOBUFS
+ *         when the queue limit closed it.
  */
 int sip_tcp_send(struct sip_tcp_conn *conn, const void *data, size_t len);
 

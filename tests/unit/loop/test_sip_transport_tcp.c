@@ -63,6 +63,7 @@ struct fixture {
 	unsigned int n_seen;
 	unsigned int n_oversize;
 	bool answer_oversize;
+	size_t answer_bytes;	/* answer each message with this many bytes */
 	uint64_t last_conn_id;
 };
 
@@ -83,6 +84,13 @@ on_rx(void *arg, const struct sip_rx *rx)
 				13), 0);
 			sip_tcp_close_after_send(rx->conn);
 		}
+		return;
+	}
+	if (f->answer_bytes > 0) {
+		static char blob[128 * 1024];
+
+		assert_true(f->answer_bytes <= sizeof(blob));
+		(void)sip_tcp_send(rx->conn, blob, f->answer_bytes);
 		return;
 	}
 	assert_true(f->n_seen < MAX_SEEN);
@@ -326,6 +334,27 @@ test_oversize_answered_then_closed(void **state)
 	pump_conns_gone(f);
 }
 
+/* A peer that never reads its responses is cut off at the queue limit. */
+static void
+test_send_queue_limit(void **state)
+{
+	struct fixture *f = *state;
+	int fd, small = 4096, i;
+
+	f->answer_bytes = 100 * 1024;
+	fd = client_connect(f);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small,
+		sizeof(small)), 0);
+	for (i = 0; i < 200 && f->tcp.stats.sendq_overflow == 0; i++) {
+		if (write(fd, msg1, strlen(msg1)) < 0)
+			break;
+		pump_bytes(f, (uint64_t)(i + 1) * strlen(msg1));
+	}
+	assert_int_equal(f->tcp.stats.sendq_overflow, 1);
+	pump_conns_gone(f);
+	close(fd);
+}
+
 /* A connection that stays silent past the idle timeout is closed. */
 static void
 test_idle_timeout(void **state)
@@ -356,6 +385,8 @@ main(void)
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize_answered_then_closed,
 			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_queue_limit, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, setup,
 			teardown),
 	};
