@@ -160,7 +160,7 @@ sip_server_stats_log(const struct sip_server *srv)
 #undef SIP_SERVER_STATS_FMT_
 		"tcp_accepted=%llu tcp_refused=%llu tcp_closed=%llu "
 		"tcp_idle_closed=%llu tcp_bad_framing=%llu tcp_oversize=%llu "
-		"tcp_conns=%u",
+		"tcp_sendq_overflow=%llu tcp_conns=%u",
 #define SIP_SERVER_STATS_ARG_(name, help) (unsigned long long)s->name,
 		SIP_SERVER_STATS(SIP_SERVER_STATS_ARG_)
 #undef SIP_SERVER_STATS_ARG_
@@ -168,7 +168,8 @@ sip_server_stats_log(const struct sip_server *srv)
 		(unsigned long long)t->closed,
 		(unsigned long long)t->idle_closed,
 		(unsigned long long)t->bad_framing,
-		(unsigned long long)t->oversize, srv->tcp.n_conns);
+		(unsigned long long)t->oversize,
+		(unsigned long long)t->sendq_overflow, srv->tcp.n_conns);
 }
 
 void
