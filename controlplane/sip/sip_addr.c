@@ -172,7 +172,10 @@ sip_addr_parse(struct sip_addr *addr, struct dg_pl val)
 					SIP_AE_QUOTE : SIP_AE_DNAME;
 		}
 		if (lt != NULL) {
-			addr->dname = sip_pl_trim(sip_pl(p, lt));
+			struct dg_pl dn = sip_pl_trim(sip_pl(p, lt));
+
+			if (dn.len > 0)
+				addr->dname = dn;
 			for (q = p; q < lt; q++)
 				if (!sip_is(*q, SIP_C_TOKEN | SIP_C_LWS))
 					return SIP_AE_DNAME;

@@ -178,7 +178,7 @@ struct sip_uri {
 /* A name-addr or addr-spec with its header parameters (From, To, Contact, Route ...). */
 struct sip_addr {
 	struct dg_pl raw;	/* the whole value */
-	struct dg_pl dname;	/* display name as written (quotes kept), may be empty */
+	struct dg_pl dname;	/* display name as written (quotes kept), unset if none */
 	struct sip_uri uri;
 	struct dg_pl tag;	/* value of ;tag=, unset when absent */
 	struct dg_pl params;	/* header parameters after the first ';' */
