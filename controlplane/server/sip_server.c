@@ -145,7 +145,7 @@ sip_server_busy(const struct sip_server *srv)
 	for (i = 0; i < srv->n_udp; i++)
 		if (srv->udp[i].tx_inflight > 0)
 			return true;
-	return false;
+	return sip_tcp_sending(&srv->tcp);
 }
 
 void

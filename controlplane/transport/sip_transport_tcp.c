@@ -522,6 +522,17 @@ sip_tcp_init(struct sip_tcp *tcp, struct uring_loop *loop, size_t max_msg,
 	return 0;
 }
 
+bool
+sip_tcp_sending(const struct sip_tcp *tcp)
+{
+	const struct sip_tcp_conn *c;
+
+	for (c = tcp->conns; c != NULL; c = c->next)
+		if (!c->closing && c->sendq != NULL)
+			return true;
+	return false;
+}
+
 void
 sip_tcp_set_idle(struct sip_tcp *tcp, uint64_t idle_ms)
 {

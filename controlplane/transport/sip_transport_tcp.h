@@ -132,6 +132,9 @@ struct sip_tcp_conn *sip_tcp_conn_find(const struct sip_tcp *tcp,
 /** Peer address of a connection. */
 const struct sockaddr_storage *sip_tcp_conn_peer(const struct sip_tcp_conn *conn);
 
+/** True while some connection still has data queued or being sent. */
+bool sip_tcp_sending(const struct sip_tcp *tcp);
+
 /** Set the idle timeout used for connections from now on (reload). */
 void sip_tcp_set_idle(struct sip_tcp *tcp, uint64_t idle_ms);
 
