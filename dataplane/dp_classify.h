@@ -37,7 +37,7 @@
 	X(SOURCE, source)		/* not from the expected peer */ \
 	X(NO_PEER, no_peer)		/* egress leg's peer unknown */ \
 	X(NO_NEXTHOP, no_nexthop)	/* gateway MAC not resolved yet */ \
-	X(FAMILY, family)		/* legs of different address families */ \
+	X(FAMILY, family)		/* no headroom to translate IPv4/IPv6 */ \
 	X(SRTP_AUTH, srtp_auth)		/* SRTP/SRTCP tag does not verify */ \
 	X(SRTP_REPLAY, srtp_replay)	/* replayed or too old SRTP index */ \
 	X(SRTP, srtp)			/* other SRTP failure (header, device) */ \

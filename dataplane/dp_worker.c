@@ -41,6 +41,13 @@ struct dp_media {
 };
 
 static inline void
+dp_store_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
 dp_drop(struct dp_lcore *lc, struct rte_mbuf *m, unsigned int reason)
 {
 	lc->st.drops[reason]++;
@@ -425,11 +432,55 @@ dp_udp_rewritten_sum(const uint8_t *addrs, uint32_t alen2, const uint8_t *udp)
 	return dp_csum_add(dp_csum_add(0, addrs, alen2), udp, 4);
 }
 
-static inline void
-dp_store_be16(uint8_t *p, uint16_t v)
+/*
+ * IPv4 <-> IPv6 for legs of different families: the IP header is replaced
+ * by a fresh one of the other family (addresses are written by the
+ * caller), the Ethernet header moved with it; the UDP header and payload
+ * stay where they are in memory. IPv4 options are not carried over.
+ *
+ * @return the new frame start, or NULL when the mbuf has no headroom.
+ */
+static inline uint8_t *
+dp_translate(struct rte_mbuf *m, const struct dp_pkt_info *pi, uint8_t to)
 {
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
+	uint8_t *old = rte_pktmbuf_mtod(m, uint8_t *), *p, *ip;
+	uint32_t old_l3 = (uint32_t)(pi->l4 - pi->l3);
+	uint32_t new_l3 = to == 4 ? DP_IPV4_HDR_LEN : DP_IPV6_HDR_LEN;
+	uint16_t ulen = (uint16_t)(DP_UDP_HDR_LEN + pi->payload_len);
+	uint8_t tclass = to == 4 ?
+		(uint8_t)((old[pi->l3] << 4) | (old[pi->l3 + 1] >> 4)) :
+		old[pi->l3 + 1];
+
+	/* Frames may carry Ethernet padding: cut to the IP datagram. */
+	if (m->data_len > pi->l4 + ulen)
+		(void)rte_pktmbuf_trim(m, (uint16_t)(m->data_len - pi->l4 -
+						     ulen));
+	if (new_l3 > old_l3)
+		p = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)(new_l3 -
+								 old_l3));
+	else
+		p = (uint8_t *)rte_pktmbuf_adj(m, (uint16_t)(old_l3 - new_l3));
+	if (p == NULL)
+		return NULL;
+	ip = p + DP_ETHER_HDR_LEN;
+	memset(ip, 0, new_l3);
+	if (to == 4) {
+		p[12] = 0x08;
+		p[13] = 0x00;
+		ip[0] = 0x45;
+		ip[1] = tclass;
+		dp_store_be16(ip + 2, (uint16_t)(DP_IPV4_HDR_LEN + ulen));
+		ip[6] = 0x40;		/* DF */
+		ip[9] = DP_IPPROTO_UDP;
+	} else {
+		p[12] = 0x86;
+		p[13] = 0xdd;
+		ip[0] = (uint8_t)(0x60 | (tclass >> 4));
+		ip[1] = (uint8_t)(tclass << 4);
+		dp_store_be16(ip + 4, ulen);
+		ip[6] = DP_IPPROTO_UDP;
+	}
+	return p;
 }
 
 /*
@@ -451,13 +502,27 @@ dp_rewrite(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt_info *pi
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *ip = p + pi->l3, *udp = p + pi->l4, *addrs;
 	uint32_t alen = out->family == 4 ? 4 : 16, old_sum, new_sum, sum;
+	uint32_t l3_len = (uint32_t)(pi->l4 - pi->l3);
 	uint16_t ck;
 	int i;
 
 	if (out->peer_port[kind] == 0 || out->peer_family == 0)
 		return DP_DROP_NO_PEER;
-	if (out->family != in->family)
-		return DP_DROP_FAMILY;
+	if (!(out->state & DP_LEG_S_MAC) && gw_mac == 0)
+		return DP_DROP_NO_NEXTHOP;
+	addrs = ip + (in->family == 4 ? 12 : 8);
+	old_sum = dp_udp_rewritten_sum(addrs, in->family == 4 ? 8 : 32, udp);
+	if (out->family != in->family) {
+		p = dp_translate(m, pi, out->family);
+		if (p == NULL)
+			return DP_DROP_FAMILY;
+		ip = p + DP_ETHER_HDR_LEN;
+		l3_len = out->family == 4 ? DP_IPV4_HDR_LEN : DP_IPV6_HDR_LEN;
+		udp = ip + l3_len;
+		/* A missing IPv4 checksum is not allowed on IPv6. */
+		if (out->family == 6 && dp_load_be16(udp + 6) == 0)
+			resized = true;
+	}
 	if ((out->state & DP_LEG_S_MAC) &&
 	    dp_prefix_match(out->peer_addr, ra->addr, ra->prefix)) {
 		memcpy(p, out->peer_mac, 6);
@@ -469,13 +534,12 @@ dp_rewrite(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt_info *pi
 	}
 	memcpy(p + 6, lc->net->port_mac, 6);
 	addrs = ip + (out->family == 4 ? 12 : 8);
-	old_sum = dp_udp_rewritten_sum(addrs, 2 * alen, udp);
 	memcpy(addrs, ra->addr, alen);
 	memcpy(addrs + alen, out->peer_addr, alen);
 	dp_store_be16(udp, out->local_port[kind]);
 	dp_store_be16(udp + 2, out->peer_port[kind]);
 	m->l2_len = DP_ETHER_HDR_LEN;
-	m->l3_len = (uint16_t)(pi->l4 - pi->l3);
+	m->l3_len = (uint16_t)l3_len;
 	if (resized) {
 		uint32_t ulen = DP_UDP_HDR_LEN + pi->payload_len;
 

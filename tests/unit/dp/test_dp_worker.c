@@ -278,6 +278,79 @@ test_relay_ipv6(void **state)
 	assert_int_equal(dp_session_delete(lc.sessions, 3), 0);
 }
 
+/* Legs of different families: IPv4 in, IPv6 out and back, payload and
+ * ports intact, checksums valid (computed where IPv4 had none). */
+static void
+test_relay_v4_v6(void **state)
+{
+	struct dg_msg_session ms;
+	struct dg_msg_ports p[2];
+	uint8_t frame[256], rtp[64], a[16];
+	struct rte_mbuf *m;
+	const uint8_t *o;
+	uint32_t len, rl = dpt_rtp(rtp, 11, 20);
+
+	(void)state;
+	memset(&ms, 0, sizeof(ms));
+	leg_set(&ms.leg[0], "10.0.0.1", "192.0.2.10", 4000, 0);
+	leg_set(&ms.leg[1], "fd00::1", "2001:db8::20", 5000, 0);
+	assert_int_equal(dp_session_create(lc.sessions, 30, &ms, lc.now_ns, p),
+			 0);
+	len = dpt_udp4(frame, peer_mac, port_mac, "192.0.2.10", 4000,
+		       "10.0.0.1", p[0].rtp, rtp, rl);
+	frame[15] = 0xb8;	/* DSCP EF */
+	frame[24] = 0;
+	frame[25] = 0;
+	{
+		uint32_t sum = 0, i;
+
+		for (i = 0; i < 20; i += 2)
+			sum += (uint32_t)(frame[14 + i] << 8 | frame[15 + i]);
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		frame[24] = (uint8_t)(~sum >> 8);
+		frame[25] = (uint8_t)~sum;
+	}
+	m = run1(frame, len);
+	assert_non_null(m);
+	o = rte_pktmbuf_mtod(m, const uint8_t *);
+	assert_int_equal(m->data_len, 14 + 40 + 8 + rl);
+	assert_int_equal(be16(o + 12), 0x86dd);
+	assert_int_equal(o[14] >> 4, 6);
+	assert_int_equal((o[14] & 0x0f) << 4 | o[15] >> 4, 0xb8);
+	inet_pton(AF_INET6, "fd00::1", a);
+	assert_memory_equal(o + 22, a, 16);
+	inet_pton(AF_INET6, "2001:db8::20", a);
+	assert_memory_equal(o + 38, a, 16);
+	assert_int_equal(be16(o + 54), p[1].rtp);
+	assert_int_equal(be16(o + 56), 5000);
+	assert_memory_equal(o + 62, rtp, rl);
+	assert_true(dpt_udp_csum_ok(o, m->data_len));
+	rte_pktmbuf_free(m);
+	/* And back: IPv6 in, IPv4 out. */
+	len = dpt_udp6(frame, peer_mac, port_mac, "2001:db8::20", 5000,
+		       "fd00::1", p[1].rtp, rtp, rl);
+	m = run1(frame, len);
+	assert_non_null(m);
+	o = rte_pktmbuf_mtod(m, const uint8_t *);
+	assert_int_equal(m->data_len, 14 + 20 + 8 + rl);
+	check_out4(m, gw_mac, "10.0.0.1", p[0].rtp, "192.0.2.10", 4000, 11);
+	assert_int_equal(be16(o + 16), 20 + 8 + rl);
+	rte_pktmbuf_free(m);
+	/* IPv4 without a UDP checksum becomes IPv6 with one. */
+	len = dpt_udp4(frame, peer_mac, port_mac, "192.0.2.10", 4000,
+		       "10.0.0.1", p[0].rtp, rtp, rl);
+	frame[40] = 0;
+	frame[41] = 0;
+	m = run1(frame, len);
+	assert_non_null(m);
+	o = rte_pktmbuf_mtod(m, const uint8_t *);
+	assert_int_not_equal(be16(o + 60), 0);
+	assert_true(dpt_udp_csum_ok(o, m->data_len));
+	rte_pktmbuf_free(m);
+	assert_int_equal(dp_session_delete(lc.sessions, 30), 0);
+}
+
 /* Latching with the window: a NAT'd peer is learnt, a stranger cannot take
  * the stream while the peer sends, can after it stopped inside the window,
  * and cannot once the window closed. */
@@ -710,6 +783,7 @@ main(void)
 		cmocka_unit_test(test_relay_rewrite),
 		cmocka_unit_test(test_zero_udp_csum),
 		cmocka_unit_test(test_relay_ipv6),
+		cmocka_unit_test(test_relay_v4_v6),
 		cmocka_unit_test(test_latch_stranger),
 		cmocka_unit_test(test_latch_no_window),
 		cmocka_unit_test(test_sdp_preferred),
