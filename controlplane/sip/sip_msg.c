@@ -91,18 +91,34 @@ hdr_table_init(void)
 static inline bool
 name_eq(const char *lc, const char *name, size_t len)
 {
-	const uint64_t fold = 0x2020202020202020ull;
-	size_t i = 0;
+	const uint64_t fold8 = 0x2020202020202020ull;
+	const uint32_t fold4 = 0x20202020u;
+	uint64_t a8, b8;
+	uint32_t a4, b4;
+	size_t i;
 
-	for (; i + 8 <= len; i += 8) {
-		uint64_t a, b;
-
-		memcpy(&a, name + i, 8);
-		memcpy(&b, lc + i, 8);
-		if ((a | fold) != b)
-			return false;
+	if (len >= 8) {
+		/* whole words, then one last word overlapping the previous */
+		for (i = 0; i + 8 < len; i += 8) {
+			memcpy(&a8, name + i, 8);
+			memcpy(&b8, lc + i, 8);
+			if ((a8 | fold8) != b8)
+				return false;
+		}
+		memcpy(&a8, name + len - 8, 8);
+		memcpy(&b8, lc + len - 8, 8);
+		return (a8 | fold8) == b8;
 	}
-	for (; i < len; i++)
+	if (len >= 4) {
+		memcpy(&a4, name, 4);
+		memcpy(&b4, lc, 4);
+		if ((a4 | fold4) != b4)
+			return false;
+		memcpy(&a4, name + len - 4, 4);
+		memcpy(&b4, lc + len - 4, 4);
+		return (a4 | fold4) == b4;
+	}
+	for (i = 0; i < len; i++)
 		if ((name[i] | 0x20) != lc[i])
 			return false;
 	return true;
