@@ -362,6 +362,7 @@ dp_srtp_prep_rtp(struct dp_srtp_ctx *c, struct rte_mbuf *m, uint32_t len,
 	wk->cipher_len = (uint16_t)(wk->crypto_len - h - wk->ofs.ofs.cipher.tail);
 	wk->auth_len = (uint16_t)wk->crypto_len;
 	wk->s = s;
+	wk->sess = s->sess;
 	wk->idx = idx;
 	wk->ssrc = ssrc;
 	if (seed) {
@@ -452,6 +453,7 @@ dp_srtp_prep_rtcp(struct dp_srtp_ctx *c, struct rte_mbuf *m, uint32_t len,
 	wk->cipher_len = (uint16_t)(wk->crypto_len - 8 - wk->ofs.ofs.cipher.tail);
 	wk->auth_len = (uint16_t)wk->crypto_len;
 	wk->s = s;
+	wk->sess = s->sess;
 	wk->idx = idx;
 	wk->ssrc = ssrc;
 	return DP_SRTP_OK;
@@ -465,8 +467,9 @@ dp_srtp_prep_rtcp(struct dp_srtp_ctx *c, struct rte_mbuf *m, uint32_t len,
 #define DP_SRTP_SYNC_MIN_GROUP 4
 
 /*
- * CPU crypto for groups of packets sharing session and layout; returns the
- * slots left for the queue pair in rest[].
+ * CPU crypto for runs of consecutive packets sharing session and layout
+ * (the worker hands packets of one session together); returns the slots
+ * left for the queue pair in rest[]. Consecutive runs keep this O(n).
  */
 static uint16_t
 dp_srtp_cdev_sync(struct dp_srtp_worker *w, uint16_t nb, uint16_t *rest)
@@ -476,38 +479,34 @@ dp_srtp_cdev_sync(struct dp_srtp_worker *w, uint16_t nb, uint16_t *rest)
 	struct rte_crypto_vec vec[DP_SRTP_BURST_MAX];
 	struct rte_crypto_sgl sgl[DP_SRTP_BURST_MAX];
 	int32_t st[DP_SRTP_BURST_MAX];
-	uint16_t member[DP_SRTP_BURST_MAX];
 	struct rte_crypto_sym_vec sv;
-	uint8_t done[DP_SRTP_BURST_MAX] = { 0 };
 	struct dp_srtp_work *wk, *lead;
 	uint16_t k, j, g, nb_rest = 0;
 
-	for (k = 0; k < nb; k++) {
-		if (done[k])
-			continue;
+	for (k = 0; k < nb; k += g) {
 		lead = &w->work[k];
-		for (g = 0, j = k; j < nb; j++) {
-			wk = &w->work[j];
-			if (done[j] || wk->s->sess != lead->s->sess || wk->ofs.raw != lead->ofs.raw)
-				continue;
-			done[j] = 1;
-			member[g] = j;
-			vec[g].base = wk->data;
-			vec[g].iova = 0;
-			vec[g].len = wk->crypto_len;
-			vec[g].tot_len = wk->crypto_len;
-			sgl[g].vec = &vec[g];
-			sgl[g].num = 1;
-			iv[g].va = rte_crypto_op_ctod_offset(w->ops[j], uint8_t *, DP_SRTP_IV_OFF);
-			dg[g].va = wk->digest;
-			aad[g].va = wk->aad;
-			st[g] = 0;
-			g++;
+		for (g = 1; k + g < nb; g++) {
+			wk = &w->work[k + g];
+			if (wk->sess != lead->sess || wk->ofs.raw != lead->ofs.raw)
+				break;
 		}
-		if (g < DP_SRTP_SYNC_MIN_GROUP || lead->s->sess == NULL) {
+		if (g < DP_SRTP_SYNC_MIN_GROUP || lead->sess == NULL) {
 			for (j = 0; j < g; j++)
-				rest[nb_rest++] = member[j];
+				rest[nb_rest++] = (uint16_t)(k + j);
 			continue;
+		}
+		for (j = 0; j < g; j++) {
+			wk = &w->work[k + j];
+			vec[j].base = wk->data;
+			vec[j].iova = 0;
+			vec[j].len = wk->crypto_len;
+			vec[j].tot_len = wk->crypto_len;
+			sgl[j].vec = &vec[j];
+			sgl[j].num = 1;
+			iv[j].va = rte_crypto_op_ctod_offset(w->ops[k + j], uint8_t *, DP_SRTP_IV_OFF);
+			dg[j].va = wk->digest;
+			aad[j].va = wk->aad;
+			st[j] = 0;
 		}
 		memset(&sv, 0, sizeof(sv));
 		sv.num = g;
@@ -516,9 +515,9 @@ dp_srtp_cdev_sync(struct dp_srtp_worker *w, uint16_t nb, uint16_t *rest)
 		sv.digest = dg;
 		sv.aad = aad;
 		sv.status = st;
-		(void)rte_cryptodev_sym_cpu_crypto_process(w->dev_id, lead->s->sess, lead->ofs, &sv);
+		(void)rte_cryptodev_sym_cpu_crypto_process(w->dev_id, lead->sess, lead->ofs, &sv);
 		for (j = 0; j < g; j++)
-			w->status[member[j]] = st[j];
+			w->status[k + j] = st[j];
 	}
 	return nb_rest;
 }
@@ -537,7 +536,7 @@ dp_srtp_op_fill(struct rte_crypto_op *op, struct rte_mbuf *m, const struct dp_sr
 	op->sess_type = RTE_CRYPTO_OP_WITH_SESSION;
 	sym->m_src = m;
 	sym->m_dst = NULL;
-	sym->session = wk->s->sess;
+	sym->session = wk->sess;
 	if ((uint8_t *)wk->digest == sc->tag)
 		dg_iova = rte_crypto_op_ctophys_offset(op, DP_SRTP_TAG_OFF);
 	else

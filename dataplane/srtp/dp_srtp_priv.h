@@ -77,6 +77,7 @@ struct dp_srtp_scratch {
 /* Per-packet work of one burst, filled by the prepare step. */
 struct dp_srtp_work {
 	struct dp_srtp_stream *s;
+	void *sess;		/* s->sess, kept here so grouping stays in this line */
 	uint64_t idx;		/* packet index (RTP) or SRTCP index */
 	uint8_t *data;		/* packet start */
 	void *digest;

@@ -751,6 +751,67 @@ test_offset_and_padding(void **state)
 	}
 }
 
+/* One burst mixing contexts (interleaved, and in runs) protects and unprotects exactly as libsrtp does per packet. */
+static void
+test_mixed_burst(void **state)
+{
+	struct dp_srtp_worker *ws[2] = { t_cd, t_cq };
+	struct dp_srtp_pkt pc[T_NB], pl[T_NB];
+	struct rte_mbuf *mc[T_NB], *ml[T_NB];
+	int cp[3], cu[3], lp[3], lu[3];
+	uint8_t buf[256];
+	unsigned int k, i, c;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		for (c = 0; c < 3; c++) {
+			cp[c] = t_ctx(ws[k], (uint8_t)c, (uint8_t)(60 + c), DP_SRTP_DIR_PROTECT);
+			cu[c] = t_ctx(ws[k], (uint8_t)c, (uint8_t)(60 + c), DP_SRTP_DIR_UNPROTECT);
+			lp[c] = t_ctx(t_lib, (uint8_t)c, (uint8_t)(60 + c), DP_SRTP_DIR_PROTECT);
+			lu[c] = t_ctx(t_lib, (uint8_t)c, (uint8_t)(60 + c), DP_SRTP_DIR_UNPROTECT);
+		}
+		for (i = 0; i < T_NB; i++) {
+			/* First half interleaved over the three suites, second half in runs. */
+			c = i < 16 ? i % 3 : (i - 16) / 6 % 3;
+			t_rtp(buf, (uint16_t)(65530 + i), 0x700 + c);
+			mc[i] = t_mbuf(buf, 172);
+			ml[i] = t_mbuf(buf, 172);
+			pc[i] = (struct dp_srtp_pkt){ .m = mc[i], .ctx = (uint32_t)cp[c], .len = 172 };
+			pl[i] = (struct dp_srtp_pkt){ .m = ml[i], .ctx = (uint32_t)lp[c], .len = 172 };
+		}
+		assert_int_equal(dp_srtp_burst_process(ws[k], pc, T_NB), T_NB);
+		assert_int_equal(dp_srtp_burst_process(t_lib, pl, T_NB), T_NB);
+		for (i = 0; i < T_NB; i++) {
+			t_assert_same(mc[i], ml[i]);
+			c = i < 16 ? i % 3 : (i - 16) / 6 % 3;
+			pc[i].ctx = (uint32_t)cu[c];
+			pl[i].ctx = (uint32_t)lu[c];
+		}
+		/* Cross over: each side unprotects the other's output. */
+		for (i = 0; i < T_NB; i++) {
+			pc[i].m = ml[i];
+			pl[i].m = mc[i];
+		}
+		assert_int_equal(dp_srtp_burst_process(ws[k], pc, T_NB), T_NB);
+		assert_int_equal(dp_srtp_burst_process(t_lib, pl, T_NB), T_NB);
+		for (i = 0; i < T_NB; i++) {
+			c = i < 16 ? i % 3 : (i - 16) / 6 % 3;
+			t_rtp(buf, (uint16_t)(65530 + i), 0x700 + c);
+			assert_int_equal(mc[i]->data_len, 172);
+			assert_memory_equal(rte_pktmbuf_mtod(mc[i], uint8_t *), buf, 172);
+			assert_memory_equal(rte_pktmbuf_mtod(ml[i], uint8_t *), buf, 172);
+		}
+		t_free(mc, T_NB);
+		t_free(ml, T_NB);
+		for (c = 0; c < 3; c++) {
+			dp_srtp_ctx_destroy(ws[k], (uint32_t)cp[c]);
+			dp_srtp_ctx_destroy(ws[k], (uint32_t)cu[c]);
+			dp_srtp_ctx_destroy(t_lib, (uint32_t)lp[c]);
+			dp_srtp_ctx_destroy(t_lib, (uint32_t)lu[c]);
+		}
+	}
+}
+
 /* Context creation wipes the caller's master key; pass-through only for identical suite, key and salt. */
 static void
 test_key_wipe_and_passthrough(void **state)
@@ -872,6 +933,7 @@ main(void)
 		cmocka_unit_test(test_crypto_error_keeps_state),
 		cmocka_unit_test(test_header_checks),
 		cmocka_unit_test(test_offset_and_padding),
+		cmocka_unit_test(test_mixed_burst),
 		cmocka_unit_test(test_key_wipe_and_passthrough),
 	};
 	const struct CMUnitTest pool_tests[] = {
