@@ -98,6 +98,10 @@ struct dp_session {
 	uint16_t pad0;
 	struct dp_leg leg[2];
 } __rte_cache_aligned;
+/* Line 0 holds the header and the start of leg 0; a packet touches the
+ * header line, its ingress leg and its egress leg. */
+_Static_assert(sizeof(struct dp_session) == 4 * RTE_CACHE_LINE_SIZE,
+	       "session record is four cache lines");
 
 /** Drops of one session, by leg and enum dg_leg_drop. */
 struct dp_session_drops {
