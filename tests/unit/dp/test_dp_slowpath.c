@@ -347,7 +347,8 @@ test_dispatch(void **state)
 }
 
 /* The worker's TX flush on a real ethdev: what the queue takes is counted
- * sent, the rest is freed and counted per worker and per session leg. */
+ * sent, the rest is freed and counted per worker and per session leg; the
+ * same port refuses flow steering rules. */
 static void
 test_tx_flush_counts(void **state)
 {
@@ -407,6 +408,18 @@ test_tx_flush_counts(void **state)
 	assert_int_equal(lc->sessions->drops[0].leg[0][DG_LEG_DROP_TX], 2);
 	while (rte_ring_dequeue(txr, (void **)&m) == 0)
 		rte_pktmbuf_free(m);
+	/* A port without rte_flow refuses the steering rules cleanly, which
+	 * is what makes steering: auto fall back to software dispatch. */
+	{
+		static struct dp_main dm;
+
+		memset(&dm, 0, sizeof(dm));
+		dm.port_id = (uint16_t)port;
+		dm.nworkers = 2;
+		dm.port_base = 32768;
+		dm.port_shift = 12;
+		assert_int_equal(dp_port_flow_setup(&dm), -ENOTSUP);
+	}
 	dp_session_table_free(lc->sessions);
 	free(lc);
 	(void)rte_eth_dev_stop((uint16_t)port);
