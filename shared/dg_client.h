@@ -11,7 +11,8 @@
  * One client drives the rings of a region at a time (they are single
  * producer, single consumer): attaching takes an exclusive lock on the
  * region, and a second client gets -EBUSY. A read-only client (statistics)
- * takes no lock and never touches the rings.
+ * takes no lock and never touches the rings. A client belongs to one
+ * thread (the control plane's event loop); nothing in it is locked.
  */
 #ifndef DRONGO_SHARED_DG_CLIENT_H
 #define DRONGO_SHARED_DG_CLIENT_H
