@@ -557,7 +557,7 @@ struct sip_edit {
 	uint32_t num;
 };
 
-#define SIP_EDITS_MAX 16
+#define SIP_EDITS_MAX 32
 
 struct sip_edits {
 	unsigned int n;
