@@ -38,7 +38,9 @@ DPCTL = (os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else
 INSTANCE = '7'
 NSS = ['dgdp-gw', 'dgdp-a', 'dgdp-b', 'dgdp-dp']
 RELAY = '10.77.0.2'
+RELAY6 = 'fd77::2'
 A, B = '10.77.1.2', '10.77.2.2'
+A6 = 'fd77:1::2'
 
 procs = []
 failures = []
@@ -80,7 +82,8 @@ def setup():
     for ns in NSS:
         sh(f'ip netns add {ns}')
         sh(f'ip -n {ns} link set lo up')
-        sh(f'ip netns exec {ns} sysctl -qw net.ipv6.conf.all.disable_ipv6=1')
+        sh(f'ip netns exec {ns} sysctl -qw net.ipv6.conf.all.accept_dad=0')
+        sh(f'ip netns exec {ns} sysctl -qw net.ipv6.conf.default.accept_dad=0')
     for here, there, ns in (('d0', 'g0', 'dgdp-dp'), ('a0', 'ga', 'dgdp-a'),
                             ('b0', 'gb', 'dgdp-b')):
         sh(f'ip link add dgdp-{here} type veth peer name dgdp-{there}')
@@ -92,6 +95,11 @@ def setup():
     sh('ip -n dgdp-gw addr add 10.77.1.1/24 dev dgdp-ga')
     sh('ip -n dgdp-gw addr add 10.77.2.1/24 dev dgdp-gb')
     sh('ip netns exec dgdp-gw sysctl -qw net.ipv4.ip_forward=1')
+    sh('ip netns exec dgdp-gw sysctl -qw net.ipv6.conf.all.forwarding=1')
+    sh('ip -n dgdp-gw addr add fd77::1/64 dev dgdp-g0 nodad')
+    sh('ip -n dgdp-gw addr add fd77:1::1/64 dev dgdp-ga nodad')
+    sh(f'ip -n dgdp-a addr add {A6}/64 dev dgdp-a0 nodad')
+    sh('ip -n dgdp-a route add default via fd77:1::1')
     sh(f'ip -n dgdp-a addr add {A}/24 dev dgdp-a0')
     sh('ip -n dgdp-a route add default via 10.77.1.1')
     sh(f'ip -n dgdp-b addr add {B}/24 dev dgdp-b0')
@@ -102,6 +110,7 @@ def setup():
     sh('ip netns exec dgdp-dp sysctl -qw net.ipv4.conf.all.rp_filter=1')
     sh('ip netns exec dgdp-dp sysctl -qw net.ipv4.conf.dgdp-d0.rp_filter=1')
     sh('ip netns exec dgdp-dp sysctl -qw net.ipv4.conf.dgdp-d0.arp_ignore=8')
+    sh('ip netns exec dgdp-dp sysctl -qw net.ipv6.conf.dgdp-d0.disable_ipv6=1')
 
 
 def start_dp(workdir):
@@ -109,8 +118,9 @@ def start_dp(workdir):
     with open(conf, 'w') as f:
         f.write(f"""instance: {INSTANCE}
 port: net_af_packet0
-addresses: [{RELAY}/24]
+addresses: [{RELAY}/24, {RELAY6}/64]
 gateway4: 10.77.0.1
+gateway6: fd77::1
 sessions_per_worker: 1024
 port_min: 40000
 port_max: 40959
@@ -142,6 +152,7 @@ exception_tap: dgdp-tap
     sh(f'ip -n dgdp-dp addr add {RELAY}/24 dev dgdp-tap')
     sh('ip -n dgdp-dp link set dgdp-tap up')
     sh('ip -n dgdp-dp route add default via 10.77.0.1 dev dgdp-tap')
+    sh(f'ip -n dgdp-dp addr add {RELAY6}/64 dev dgdp-tap nodad')
     return log.name
 
 
@@ -208,8 +219,12 @@ def rtp(seq):
         bytes((seq + i) & 0xff for i in range(160))
 
 
+def family(addr):
+    return socket.AF_INET6 if ':' in addr else socket.AF_INET
+
+
 def receiver(addr, port, count, ready_path, timeout):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(family(addr), socket.SOCK_DGRAM)
     s.bind((addr, port))
     open(ready_path, 'w').close()
     s.settimeout(timeout)
@@ -224,7 +239,7 @@ def receiver(addr, port, count, ready_path, timeout):
 
 
 def sender(addr, port, dst, dport, payloads, gap):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(family(addr), socket.SOCK_DGRAM)
     s.bind((addr, port))
     for p in payloads:
         s.sendto(p, (dst, dport))
@@ -240,18 +255,21 @@ def wait_file(path, timeout=5):
 
 
 def relay_once(workdir, src_ns, src, sport, dst_ns, dst, dport, relay_in,
-               relay_out, first_seq, n=20):
+               relay_out, first_seq, n=20, relay_src=RELAY, relay_dst=RELAY):
+    """n RTP packets from src:sport to relay_src:relay_in must reach
+    dst:dport from relay_dst:relay_out, in order and unchanged."""
     ready = os.path.join(workdir, f'ready-{dst_ns}-{first_seq}')
     rx = in_ns(dst_ns, receiver, dst, dport, n, ready, 5)
     if not wait_file(ready):
         raise RuntimeError('receiver not ready')
     pkts = [rtp(first_seq + i) for i in range(n)]
-    ns_result(in_ns(src_ns, sender, src, sport, RELAY, relay_in, pkts, 0.01))
+    ns_result(in_ns(src_ns, sender, src, sport, relay_src, relay_in, pkts,
+                    0.01))
     got = ns_result(rx)
     check(len(got) == n, f'{src}->{dst}: {len(got)} of {n} packets relayed')
     for i, (data, frm) in enumerate(got):
-        check(frm == (RELAY, relay_out),
-              f'packet {i} came from {frm}, not {(RELAY, relay_out)}')
+        check(tuple(frm[:2]) == (relay_dst, relay_out),
+              f'packet {i} came from {frm}, not {(relay_dst, relay_out)}')
         check(data == pkts[i], f'packet {i}: payload or order differs')
 
 
@@ -301,6 +319,30 @@ def test(workdir):
           f'media timeout event: rc={w.returncode} {w.stdout} {w.stderr}')
     check(dpctl('show', sid, check=False).returncode != 0,
           'session gone after its timeout')
+
+    # IPv6: the gateway's neighbour solicitation and ping -6 are answered
+    # by drongo-dp, and an IPv6 leg is bridged to an IPv4 one.
+    sh('ip -n dgdp-gw -6 neigh flush dev dgdp-g0')
+    before = main_stats()
+    r = sh(f'ip netns exec dgdp-a ping -6 -c 3 -i 0.2 -W 2 {RELAY6}',
+           check=False)
+    check(r.returncode == 0, 'ping -6 of the relay address: ' +
+          r.stdout[-300:])
+    after = main_stats()
+    check(after['icmp_echo_replies'] - before['icmp_echo_replies'] >= 3,
+          f'ICMPv6 echo replies counted: {before} -> {after}')
+    check(after['arp_replies'] > before['arp_replies'],
+          f'neighbour advertisements counted: {before} -> {after}')
+    out = dpctl('create', '--leg0', f'relay={RELAY6}', f'peer=[{A6}]:4002',
+                '--leg1', f'relay={RELAY}', f'peer={B}:5002',
+                '--timeout-start', '20', '--timeout-stop', '20').stdout
+    s6 = kv(out.strip().splitlines()[-1])
+    p0, p1 = int(s6['leg0_rtp']), int(s6['leg1_rtp'])
+    relay_once(workdir, 'dgdp-a', A6, 4002, 'dgdp-b', B, 5002, p0, p1, 200,
+               relay_src=RELAY6, relay_dst=RELAY)
+    relay_once(workdir, 'dgdp-b', B, 5002, 'dgdp-a', A6, 4002, p1, p0, 300,
+               relay_src=RELAY, relay_dst=RELAY6)
+    dpctl('delete', s6['session'])
 
     # Non-media to the relay address reaches the kernel through the TAP.
     before = main_stats()
