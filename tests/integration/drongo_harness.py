@@ -35,7 +35,7 @@ def free_port():
     raise RuntimeError("no free port")
 
 
-def config_text(port, level="info", extra_sip="", max_size=None):
+def config_text(port, level="info", extra_sip="", max_size=None, limits=""):
     lines = [
         "node:",
         "  role: edge",
@@ -51,6 +51,8 @@ def config_text(port, level="info", extra_sip="", max_size=None):
         lines.append("  max_message_size: %d" % max_size)
     if extra_sip:
         lines.append(extra_sip)
+    if limits:
+        lines += ["limits:", limits]
     lines += ["log:", "  level: %s" % level, ""]
     return "\n".join(lines)
 
@@ -58,8 +60,11 @@ def config_text(port, level="info", extra_sip="", max_size=None):
 class Drongo:
     """One drongo process with its own config file and log file."""
 
-    def __init__(self, binary, level="info", max_size=None):
+    def __init__(self, binary, level="info", max_size=None, extra_sip="",
+                 limits=""):
         self.binary = binary
+        self.extra_sip = extra_sip
+        self.limits = limits
         self.dir = tempfile.mkdtemp(prefix="dgsip-")
         self.port = free_port()
         self.max_size = max_size
@@ -74,7 +79,8 @@ class Drongo:
     def write_conf(self, level, text=None):
         with open(self.conf, "w") as f:
             f.write(text if text is not None else
-                    config_text(self.port, level, max_size=self.max_size))
+                    config_text(self.port, level, extra_sip=self.extra_sip,
+                                max_size=self.max_size, limits=self.limits))
 
     def logtext(self):
         with open(self.logpath, "rb") as f:

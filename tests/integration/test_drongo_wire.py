@@ -299,7 +299,39 @@ def test_reload(d):
     d.write_conf("info")
 
 
+def test_tcp_limits(binary):
+    """Connections over limits.tcp_connections are refused; idle ones close."""
+    d = Drongo(binary, extra_sip="  tcp_idle_timeout: 1s",
+               limits="  tcp_connections: 2")
+    try:
+        a, b = tcp_conn(d), tcp_conn(d)
+        for c in (a, b):
+            c.sendall(options(d.port, transport="TCP"))
+            assert status_of(c.recv(65535)) == 200
+        third = tcp_conn(d)
+        assert tcp_read_all(third) == b"", "third connection was served"
+        st = d.stats()
+        assert st["tcp_refused"] == 1 and st["tcp_conns"] == 2, st
+        # Silent for more than tcp_idle_timeout (1 s): closed by drongo.
+        start = time.time()
+        a.settimeout(5.0)
+        assert tcp_read_all(a) == b""
+        assert 0.8 <= time.time() - start <= 4.0
+        st = d.stats()
+        assert st["tcp_idle_closed"] >= 1, st
+        for c in (a, b, third):
+            c.close()
+        assert d.stop() == 0
+    except BaseException:
+        sys.stdout.write(d.logtext()[-4000:])
+        raise
+    finally:
+        d.close()
+    print("ok: test_tcp_limits")
+
+
 def main():
+    test_tcp_limits(sys.argv[1])
     d = Drongo(sys.argv[1], max_size=MAX)
     try:
         for t in (test_options_and_rport, test_via_sent_by_without_rport,

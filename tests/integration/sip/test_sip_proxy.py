@@ -8,7 +8,7 @@
 # 480 for a known user without bindings, 483 on Max-Forwards 0, OPTIONS
 # to the proxy itself, and calls under induced loss. Each case checks
 # the messages sipp saw (-message_file), not only its exit code, and the
-# proxy's counters.
+# proxy's counters. Retransmissions (the same bytes again) count once.
 import os
 import re
 import shutil
@@ -84,7 +84,8 @@ def parse_trace(path):
     with open(path, "rb") as f:
         data = f.read().decode("utf-8", "replace")
     out = []
-    for block in re.split(r"\n-{20,}[^\n]*\n", "\n" + data):
+    # A "lost" note ends without a newline, right before the separator.
+    for block in re.split(r"-{20,}[^\n]*\n", data):
         m = re.match(r"\s*UDP message (sent|received)[^\n]*\n\n?(.*)", block, re.S)
         if m:
             out.append(("tx" if m.group(1) == "sent" else "rx",
@@ -353,8 +354,10 @@ def test_loss(work, edge, calls=20):
     port = free_port()
     register(work, edge, "bob", port, "reg_bob_loss")
     before = edge.proxy_stats()
+    # Loss on the caller's side only: sipp as a callee cannot absorb
+    # retransmitted INVITEs once it has answered.
     uas = Sipp(work, edge, "uas_answer.xml", port, "loss_uas",
-               ["-d", "100", "-lost", "10"], calls=calls)
+               ["-d", "100"], calls=calls)
     try:
         time.sleep(0.3)
         uac = Sipp(work, edge, "uac_call.xml", free_port(), "loss_uac",
@@ -366,7 +369,8 @@ def test_loss(work, edge, calls=20):
     after = edge.proxy_stats()
     done = [m for d, m in uac.trace() if d == "rx" and re.match(r"SIP/2\.0 200", first_line(m))
             and hdr(m, "CSeq")[0].endswith("BYE")]
-    assert len({hdr(m, "Call-ID")[0] for m in done}) == calls, len(done)
+    ended = {hdr(m, "Call-ID")[0] for m in done}
+    assert len(ended) == calls, (len(ended), calls)
     # Loss made the proxy resend or absorb something.
     moved = (after["txn_retransmits_sent"] - before["txn_retransmits_sent"] +
              after["txn_retransmits_absorbed"] - before["txn_retransmits_absorbed"])
