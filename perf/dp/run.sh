@@ -13,13 +13,16 @@
 # CPU layout (2 cores here): the generator on CPU 0; the forwarder, or
 # drongo-dp's main lcore (software dispatch) and its one worker, on CPU 1.
 # So the relay gets the same one CPU as the forwarder. DGPERF_NICE (default
-# -10) raises the benchmark's priority over whatever else runs.
+# -10) raises the benchmark's priority over whatever else runs;
+# DGPERF_DP_LCORES (default 0@1,1@1) places drongo-dp's lcores otherwise,
+# e.g. 0@0,1@1 puts its main lcore next to the generator.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 B=${1:-build-release}
 LARGE=${2:-100000}
 NICE=${DGPERF_NICE:--10}
+DP_LCORES=${DGPERF_DP_LCORES:-0@1,1@1}
 DP=$B/dataplane/drongo-dp
 GEN=$B/perf/dp/dp_pktgen
 FWD=$B/perf/dp/dp_fwd
@@ -127,7 +130,7 @@ relay_run()
 		sleep 0.1
 	done
 	timeout 170 nice -n "$NICE" "$DP" -c "$W/$label.yaml" -- \
-		--lcores '0@1,1@1' $EAL_COMMON -m 2048 --file-prefix "$PFX-dp" \
+		--lcores "$DP_LCORES" $EAL_COMMON -m 2048 --file-prefix "$PFX-dp" \
 		--vdev="net_memif0,role=client,socket=$W/dp.sock,rsize=12" \
 		>"$W/$label-dp.log" 2>&1 &
 	dp_pid=$!
