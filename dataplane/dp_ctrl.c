@@ -6,7 +6,9 @@
  * the event ring has room for everything it answers (the ACK, plus one
  * SESSION_STATS for a query); a STATS_REQUEST for all sessions is answered
  * over as many iterations as the event ring needs, before any further
- * command is taken, so replies are never lost and never reordered.
+ * command is taken, so replies are never lost and never reordered; FLUSH
+ * walks the table the same way, a bounded number of records per
+ * iteration.
  */
 #include <errno.h>
 #include <string.h>
@@ -57,31 +59,50 @@ dp_ctrl_stats(struct dp_lcore *lc, const struct dp_session *s, uint32_t seq)
 	dp_ctrl_post(lc, &msg);
 }
 
-/* Continue a STATS_REQUEST for all sessions; the ACK ends it. */
+/* Continue a walk over the table; the ACK ends it. */
 static void
 dp_ctrl_walk(struct dp_lcore *lc)
 {
 	struct dp_session_table *t = lc->sessions;
 	struct dp_stats_walk *w = &lc->walk;
 	struct dg_msg_hdr cmd;
-	uint32_t room;
+	uint32_t room, budget = DP_WALK_BUDGET;
 
 	room = dg_ring_free_count(&lc->evt);
-	while (room > 1 && w->next < t->capacity) {
-		if (t->rec[w->next].id != 0) {
-			dp_ctrl_stats(lc, &t->rec[w->next], w->seq);
-			w->count++;
-			room--;
-		}
+	while (room > 1 && budget > 0 && w->next < t->capacity) {
+		struct dp_session *s = &t->rec[w->next];
+
+		budget--;
 		w->next++;
+		if (s->id == 0)
+			continue;
+		w->count++;
+		if (w->cmd == DG_MSG_FLUSH) {
+			(void)dp_session_delete(t, s->id);
+			lc->st.sessions_deleted++;
+			continue;
+		}
+		dp_ctrl_stats(lc, s, w->seq);
+		room--;
 	}
 	if (w->next < t->capacity || room == 0)
 		return;
 	memset(&cmd, 0, sizeof(cmd));
-	cmd.type = DG_MSG_STATS_REQUEST;
+	cmd.type = w->cmd;
 	cmd.seq = w->seq;
 	dp_ctrl_ack(lc, &cmd, 0, NULL, w->count);
 	w->active = false;
+}
+
+static void
+dp_ctrl_walk_start(struct dp_lcore *lc, const struct dg_msg_hdr *cmd)
+{
+	lc->walk.active = true;
+	lc->walk.cmd = cmd->type;
+	lc->walk.seq = cmd->seq;
+	lc->walk.next = 0;
+	lc->walk.count = 0;
+	dp_ctrl_walk(lc);
 }
 
 static void
@@ -90,7 +111,6 @@ dp_ctrl_handle(struct dp_lcore *lc, const struct dg_msg *cmd)
 	struct dp_session_table *t = lc->sessions;
 	struct dg_msg_ports ports[2];
 	const struct dp_session *s;
-	uint32_t n;
 	int err;
 
 	lc->st.cmds++;
@@ -122,17 +142,11 @@ dp_ctrl_handle(struct dp_lcore *lc, const struct dg_msg *cmd)
 			    s != NULL);
 		break;
 	case DG_MSG_FLUSH:
-		n = dp_session_flush(t);
-		lc->st.sessions_deleted += n;
-		dp_ctrl_ack(lc, &cmd->hdr, 0, NULL, n);
+		dp_ctrl_walk_start(lc, &cmd->hdr);
 		break;
 	case DG_MSG_STATS_REQUEST:
 		if (cmd->hdr.session_id == 0) {
-			lc->walk.active = true;
-			lc->walk.seq = cmd->hdr.seq;
-			lc->walk.next = 0;
-			lc->walk.count = 0;
-			dp_ctrl_walk(lc);
+			dp_ctrl_walk_start(lc, &cmd->hdr);
 			break;
 		}
 		s = dp_session_find(t, cmd->hdr.session_id);
@@ -153,17 +167,19 @@ dp_ctrl_poll(struct dp_lcore *lc)
 	struct dg_msg cmd;
 	uint32_t budget;
 
+	/* One step of a walk per iteration, and no other command meanwhile. */
+	if (lc->walk.active) {
+		dp_ctrl_walk(lc);
+		return;
+	}
 	for (budget = DP_CTRL_BUDGET; budget > 0; budget--) {
-		if (lc->walk.active) {
-			dp_ctrl_walk(lc);
-			if (lc->walk.active)
-				return;
-		}
 		/* Room for a SESSION_STATS and the ACK of any command. */
 		if (dg_ring_free_count(&lc->evt) < 2)
 			return;
 		if (dg_ring_dequeue_burst(&lc->cmd, &cmd, 1) == 0)
 			return;
 		dp_ctrl_handle(lc, &cmd);
+		if (lc->walk.active)
+			return;
 	}
 }

@@ -68,12 +68,18 @@ struct dp_worker_stats {
 /** The worker's time source: CLOCK_MONOTONIC nanoseconds. */
 typedef uint64_t (*dp_clock_fn)(void *arg);
 
-/* A STATS_REQUEST for all sessions, answered over several iterations. */
+/** Records a walk over the table visits per loop iteration. */
+#define DP_WALK_BUDGET 512u
+
+/* A command that visits every record (STATS_REQUEST for all sessions,
+ * FLUSH), carried out DP_WALK_BUDGET records per iteration so the burst
+ * loop never stalls on a large table; its ACK ends it. */
 struct dp_stats_walk {
 	bool active;
+	uint16_t cmd;		/**< DG_MSG_STATS_REQUEST or DG_MSG_FLUSH */
 	uint32_t seq;
 	uint32_t next;		/**< next record index */
-	uint32_t count;		/**< sessions reported so far */
+	uint32_t count;		/**< sessions reported or deleted so far */
 };
 
 struct dp_lcore {

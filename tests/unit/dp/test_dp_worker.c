@@ -735,6 +735,46 @@ test_ctrl_stats_all(void **state)
 	assert_int_equal(dp_session_flush(lc.sessions), 40);
 }
 
+/* FLUSH on a large table is carried out a bounded number of records per
+ * poll (the burst loop never stalls), then ACKed with the count. */
+static void
+test_ctrl_flush_bounded(void **state)
+{
+	struct dp_session_table *small = lc.sessions, *big;
+	struct dp_session_conf sc;
+	struct dg_msg_ports p[2];
+	struct dg_msg ev;
+	uint32_t polls = 0;
+
+	(void)state;
+	memset(&sc, 0, sizeof(sc));
+	sc.capacity = 4 * DP_WALK_BUDGET;
+	sc.port_first = 20000;
+	sc.port_last = 20999;
+	sc.addr_count = net.addr_count;
+	memcpy(sc.addrs, net.addrs, sizeof(sc.addrs));
+	sc.socket_id = SOCKET_ID_ANY;
+	assert_int_equal(dp_session_table_create(&big, &sc), 0);
+	lc.sessions = big;
+	mk_session(50, 0, 0, p);
+	mk_session(51, 0, 0, p);
+	cmd_send(DG_MSG_FLUSH, 0, 12, NULL);
+	do {
+		dp_ctrl_poll(&lc);
+		polls++;
+	} while (dg_ring_count(&cli_evt) == 0 && polls < 10);
+	assert_int_equal(polls, 4);
+	evt_get(&ev);
+	assert_int_equal(ev.hdr.type, DG_MSG_ACK);
+	assert_int_equal(ev.hdr.seq, 12);
+	assert_int_equal(ev.u.ack.cmd_type, DG_MSG_FLUSH);
+	assert_int_equal(ev.u.ack.count, 2);
+	assert_int_equal(big->count, 0);
+	assert_int_equal(big->ports_in_use, 0);
+	lc.sessions = small;
+	dp_session_table_free(big);
+}
+
 /* Timeouts on the injected clock: never-started and stopped media are
  * reported once with their reason and the session is gone. */
 static void
@@ -793,6 +833,7 @@ main(void)
 		cmocka_unit_test(test_l3_reasons_and_exceptions),
 		cmocka_unit_test(test_ctrl_commands),
 		cmocka_unit_test(test_ctrl_stats_all),
+		cmocka_unit_test(test_ctrl_flush_bounded),
 		cmocka_unit_test(test_timeouts),
 	};
 
