@@ -43,4 +43,15 @@ forbid '\bclock_gettime\(' 'syscall on the fast path' \
 	dataplane/dp_worker.c dataplane/dp_classify.h dataplane/dp_session.h \
 	dataplane/dp_ctrl.c dataplane/dp_timeout.c dataplane/dp_stats.c
 
+# shared: the ring and the region header are reached by the worker loop and
+# cross processes: acquire/release loads and stores only, nothing else;
+# no DPDK or liburing in the ABI.
+shared_fast=(shared/dg_ring.h shared/dg_shm.h shared/dg_msg.h)
+forbid '\b(malloc|calloc|realloc|free)\(' \
+	'allocation in the shared fast path' "${shared_fast[@]}"
+forbid '\b(__atomic_(fetch_[a-z]+|[a-z]+_fetch|exchange[a-z_]*|compare_exchange[a-z_]*)|__sync_[a-z_]+|atomic_fetch_[a-z_]+|atomic_exchange[a-z_]*|atomic_compare_exchange[a-z_]*)\(' \
+	'atomic read-modify-write in the shared ring' "${shared_fast[@]}"
+forbid '#include <(rte_|liburing)' 'DPDK or liburing in the shared ABI' \
+	shared/dg_*.h shared/dg_*.c
+
 exit "$bad"
