@@ -498,7 +498,8 @@ dg_client_deliver(struct dg_client *c, unsigned int worker,
 	ev.final = false;
 	if (m->hdr.seq == 0) {
 		c->st.unsolicited++;
-		fn(arg, &ev);
+		if (fn != NULL)
+			fn(arg, &ev);
 		return;
 	}
 	p = &c->pend[m->hdr.seq & c->pend_mask];
@@ -512,7 +513,8 @@ dg_client_deliver(struct dg_client *c, unsigned int worker,
 		dg_client_release(c, p);
 	}
 	c->st.replies++;
-	fn(arg, &ev);
+	if (fn != NULL)
+		fn(arg, &ev);
 }
 
 /* Drop finished commands off the front and time out expired ones. */

@@ -165,7 +165,7 @@ dg_client_send(struct dg_client *c, unsigned int worker, struct dg_msg *msg,
  * Read up to @p max events (0: all waiting) from every worker's event
  * ring, match replies, expire commands past their deadline, check that the
  * data plane is alive and re-attach when it was replaced; calls @p fn for
- * each event (@p fn may call dg_client_send).
+ * each event (@p fn may call dg_client_send; NULL drops the events).
  *
  * @return the number of events delivered, or -EPERM for a read-only client.
  */
