@@ -48,11 +48,13 @@ struct sip_tcp_conn {
 	socklen_t peerlen;
 	struct tcp_op rx;
 	struct tcp_op tx;
+	struct tcp_op cn;	/* outbound connect */
 	struct uring_timer idle;
 	struct tcp_send *sendq;
 	struct tcp_send **sendq_tail;
 	size_t sendq_bytes;
 	bool closing;		/* released once no operation is armed */
+	bool connecting;	/* outbound, not yet established */
 	bool draining;		/* half-closed, reading to discard */
 	bool close_after_send;
 	size_t used;
@@ -62,6 +64,7 @@ struct sip_tcp_conn {
 
 static int conn_arm_rx(struct sip_tcp_conn *conn);
 static void conn_kick_tx(struct sip_tcp_conn *conn);
+static void conn_on_connect(struct uring_req *req, int res, uint32_t flags);
 
 static struct sip_tcp_conn **
 conn_bucket(const struct sip_tcp *tcp, uint64_t id)
@@ -130,13 +133,26 @@ conn_free(struct sip_tcp_conn *conn)
 static void
 conn_maybe_free(struct sip_tcp_conn *conn)
 {
-	if (conn->closing && !conn->rx.armed && !conn->tx.armed)
+	if (conn->closing && !conn->rx.armed && !conn->tx.armed &&
+			!conn->cn.armed)
 		conn_free(conn);
 }
+
+static void
+tcp_on_cancel(struct uring_req *req, int res, uint32_t flags)
+{
+	/* The cancelled operation reports through its own completion. */
+	(void)req;
+	(void)res;
+	(void)flags;
+}
+
+static struct uring_req tcp_cancel_req = { .fn = tcp_on_cancel };
 
 void
 sip_tcp_close(struct sip_tcp_conn *conn)
 {
+	struct io_uring_sqe *sqe;
 	struct tcp_send *s;
 
 	if (conn->closing)
@@ -145,6 +161,14 @@ sip_tcp_close(struct sip_tcp_conn *conn)
 	uring_timer_cancel(&conn->tcp->loop->timers, &conn->idle);
 	/* Wakes the pending receive (and send) so their completions arrive. */
 	(void)shutdown(conn->fd, SHUT_RDWR);
+	/* A connect in progress ignores shutdown: cancel it. */
+	if (conn->cn.armed) {
+		sqe = uring_loop_sqe(conn->tcp->loop);
+		if (sqe != NULL) {
+			io_uring_prep_cancel(sqe, &conn->cn.req, 0);
+			uring_sqe_set_req(sqe, &tcp_cancel_req);
+		}
+	}
 	while (conn->sendq != NULL && !conn->tx.armed) {
 		s = conn->sendq;
 		conn->sendq = s->next;
@@ -336,7 +360,7 @@ conn_kick_tx(struct sip_tcp_conn *conn)
 	struct tcp_send *s = conn->sendq;
 	struct io_uring_sqe *sqe;
 
-	if (conn->tx.armed || s == NULL || conn->closing)
+	if (conn->tx.armed || s == NULL || conn->closing || conn->connecting)
 		return;
 	sqe = uring_loop_sqe(conn->tcp->loop);
 	if (sqe == NULL) {
@@ -388,38 +412,37 @@ sip_tcp_conn_peer(const struct sip_tcp_conn *conn)
 	return &conn->peer;
 }
 
-static int
-conn_create(struct sip_tcp *tcp, int fd)
+/*
+ * A connection object for fd with its buffer, linked and hashed. The
+ * caller starts its first operation (receive, or connect).
+ */
+static struct sip_tcp_conn *
+conn_new(struct sip_tcp *tcp, int fd, const struct sockaddr_storage *peer,
+		socklen_t peerlen)
 {
 	struct sip_tcp_conn *conn;
-	int err;
 
 	conn = calloc(1, sizeof(*conn));
 	if (conn == NULL)
-		return -ENOMEM;
+		return NULL;
 	conn->cap = tcp->max_msg;
 	conn->buf = malloc(conn->cap);
 	if (conn->buf == NULL) {
-		err = -ENOMEM;
-		goto out_free;
+		free(conn);
+		return NULL;
 	}
-	conn->peerlen = sizeof(conn->peer);
-	if (getpeername(fd, (struct sockaddr *)&conn->peer,
-			&conn->peerlen) < 0) {
-		err = -errno;
-		goto out_free;
-	}
+	memcpy(&conn->peer, peer, peerlen);
+	conn->peerlen = peerlen;
 	conn->tcp = tcp;
 	conn->fd = fd;
 	conn->rx.req.fn = conn_on_rx;
 	conn->rx.conn = conn;
 	conn->tx.req.fn = conn_on_tx;
 	conn->tx.conn = conn;
+	conn->cn.req.fn = conn_on_connect;
+	conn->cn.conn = conn;
 	conn->sendq_tail = &conn->sendq;
 	uring_timer_init(&conn->idle, conn_on_idle);
-	err = conn_arm_rx(conn);
-	if (err < 0)
-		goto out_free;
 	conn->id = ++tcp->next_id;
 	conn->hnext = *conn_bucket(tcp, conn->id);
 	*conn_bucket(tcp, conn->id) = conn;
@@ -428,12 +451,93 @@ conn_create(struct sip_tcp *tcp, int fd)
 		tcp->conns->prev = conn;
 	tcp->conns = conn;
 	tcp->n_conns++;
+	return conn;
+}
+
+static int
+conn_accepted(struct sip_tcp *tcp, int fd)
+{
+	struct sockaddr_storage peer;
+	socklen_t peerlen = sizeof(peer);
+	struct sip_tcp_conn *conn;
+
+	if (getpeername(fd, (struct sockaddr *)&peer, &peerlen) < 0)
+		return -errno;
+	conn = conn_new(tcp, fd, &peer, peerlen);
+	if (conn == NULL)
+		return -ENOMEM;
+	if (conn_arm_rx(conn) < 0) {
+		/* The caller closes fd; the object must not close it too. */
+		conn->fd = -1;
+		conn->closing = true;
+		conn_maybe_free(conn);
+		return -EBUSY;
+	}
 	conn_touch(conn);
 	return 0;
-out_free:
-	free(conn->buf);
-	free(conn);
-	return err;
+}
+
+static void
+conn_on_connect(struct uring_req *req, int res, uint32_t flags)
+{
+	struct tcp_op *op = (struct tcp_op *)req;
+	struct sip_tcp_conn *conn = op->conn;
+
+	(void)flags;
+	op->armed = false;
+	conn->connecting = false;
+	if (res < 0)
+		conn->tcp->stats.connect_errors++;
+	else
+		conn->tcp->stats.connected++;
+	if (res < 0 || conn->closing || conn_arm_rx(conn) < 0) {
+		sip_tcp_close(conn);
+		conn_maybe_free(conn);
+		return;
+	}
+	conn_touch(conn);
+	conn_kick_tx(conn);
+}
+
+int
+sip_tcp_connect(struct sip_tcp *tcp, const struct sockaddr *addr,
+		socklen_t addrlen, struct sip_tcp_conn **out)
+{
+	struct sockaddr_storage peer;
+	struct sip_tcp_conn *conn;
+	struct io_uring_sqe *sqe;
+	int fd;
+
+	if (addrlen > sizeof(peer))
+		return -EINVAL;
+	if (tcp->n_conns >= tcp->max_conns)
+		return -EMFILE;
+	fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC |
+		SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&peer, 0, sizeof(peer));
+	memcpy(&peer, addr, addrlen);
+	conn = conn_new(tcp, fd, &peer, addrlen);
+	if (conn == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	sqe = uring_loop_sqe(tcp->loop);
+	if (sqe == NULL) {
+		conn->closing = true;
+		conn_maybe_free(conn);
+		return -EBUSY;
+	}
+	io_uring_prep_connect(sqe, fd, (struct sockaddr *)&conn->peer,
+		conn->peerlen);
+	uring_sqe_set_req(sqe, &conn->cn.req);
+	conn->cn.armed = true;
+	conn->connecting = true;
+	/* Bounds the connect too: a silent peer is given up at idle time. */
+	conn_touch(conn);
+	*out = conn;
+	return 0;
 }
 
 static int listener_arm(struct sip_tcp_listener *l);
@@ -448,7 +552,7 @@ listener_on_accept(struct uring_req *req, int res, uint32_t flags)
 		if (tcp->n_conns >= tcp->max_conns) {
 			tcp->stats.refused++;
 			close(res);
-		} else if (conn_create(tcp, res) < 0) {
+		} else if (conn_accepted(tcp, res) < 0) {
 			tcp->stats.accept_errors++;
 			close(res);
 		} else {

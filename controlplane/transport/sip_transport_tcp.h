@@ -36,6 +36,8 @@ struct sip_tcp_conn;
 /** Counters of the TCP transport. */
 struct sip_tcp_stats {
 	uint64_t accepted;
+	uint64_t connected;	/* outbound connections established */
+	uint64_t connect_errors;
 	uint64_t refused;	/* over the connection limit */
 	uint64_t closed;
 	uint64_t idle_closed;
@@ -95,6 +97,19 @@ int sip_tcp_init(struct sip_tcp *tcp, struct uring_loop *loop,
  */
 int sip_tcp_listen(struct sip_tcp *tcp, struct sip_tcp_listener *l,
 		const struct sockaddr *addr, socklen_t addrlen);
+
+/**
+ * Open a connection to addr (requests to a TCP next hop, responses whose
+ * connection is gone: RFC 3261 section 18.2.2). Data may be queued with
+ * sip_tcp_send() at once and leaves when the connection is up; messages
+ * received on it come up through on_rx like those of accepted ones. A
+ * failed or silent connect closes it (its id then finds nothing).
+ *
+ * @return 0 with *out set, -EMFILE at the connection limit, -ENOMEM,
+ *         -EBUSY when no SQE, or the negative errno of socket().
+ */
+int sip_tcp_connect(struct sip_tcp *tcp, const struct sockaddr *addr,
+		socklen_t addrlen, struct sip_tcp_conn **out);
 
 /**
  * Queue data (copied) on a connection. Sends keep their order. A peer

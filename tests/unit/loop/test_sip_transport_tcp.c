@@ -207,7 +207,8 @@ pump_conns_gone(struct fixture *f)
 		usleep(1000);
 	}
 	assert_int_equal(f->tcp.n_conns, 0);
-	assert_int_equal(f->tcp.stats.closed, f->tcp.stats.accepted);
+	assert_int_equal(f->tcp.stats.closed, f->tcp.stats.accepted +
+		f->tcp.stats.connected + f->tcp.stats.connect_errors);
 }
 
 /*
@@ -334,6 +335,105 @@ test_oversize_answered_then_closed(void **state)
 	pump_conns_gone(f);
 }
 
+static int
+plain_listener(struct sockaddr_in *addr)
+{
+	socklen_t len = sizeof(*addr);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	assert_true(fd >= 0);
+	memset(addr, 0, sizeof(*addr));
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)addr, sizeof(*addr)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)addr, &len), 0);
+	return fd;
+}
+
+/*
+ * An outbound connection: data queued while connecting goes out once it
+ * is up, and what the peer sends comes up with the connection's id.
+ */
+static void
+test_connect_out(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_tcp_conn *conn;
+	struct sockaddr_in addr;
+	char buf[sizeof(msg1)];
+	size_t got = 0;
+	ssize_t n;
+	int lfd, fd = -1, i;
+
+	lfd = plain_listener(&addr);
+	assert_int_equal(sip_tcp_connect(&f->tcp, (struct sockaddr *)&addr,
+		sizeof(addr), &conn), 0);
+	assert_int_equal(sip_tcp_send(conn, msg1, strlen(msg1)), 0);
+	for (i = 0; i < 2000 && got < strlen(msg1); i++) {
+		pump(f);
+		if (fd < 0)
+			fd = accept(lfd, NULL, NULL);
+		if (fd >= 0) {
+			n = recv(fd, buf + got, sizeof(buf) - got, MSG_DONTWAIT);
+			if (n > 0)
+				got += (size_t)n;
+		}
+		usleep(500);
+	}
+	assert_true(fd >= 0);
+	assert_int_equal(got, strlen(msg1));
+	assert_memory_equal(buf, msg1, got);
+	assert_int_equal(f->tcp.stats.connected, 1);
+	assert_int_equal(write(fd, msg2, strlen(msg2)), (ssize_t)strlen(msg2));
+	pump_bytes(f, strlen(msg2));
+	assert_int_equal(f->n_seen, 1);
+	assert_memory_equal(f->seen[0], msg2, strlen(msg2));
+	assert_int_equal(f->last_conn_id, sip_tcp_conn_id(conn));
+	close(fd);
+	pump_conns_gone(f);
+	close(lfd);
+}
+
+/* A refused connect closes the connection; its id then finds nothing. */
+static void
+test_connect_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_tcp_conn *conn;
+	struct sockaddr_in addr;
+	uint64_t id;
+	int lfd;
+
+	lfd = plain_listener(&addr);
+	close(lfd);
+	assert_int_equal(sip_tcp_connect(&f->tcp, (struct sockaddr *)&addr,
+		sizeof(addr), &conn), 0);
+	id = sip_tcp_conn_id(conn);
+	assert_int_equal(sip_tcp_send(conn, msg1, strlen(msg1)), 0);
+	pump_conns_gone(f);
+	assert_int_equal(f->tcp.stats.connect_errors, 1);
+	assert_null(sip_tcp_conn_find(&f->tcp, id));
+}
+
+/* Closing while the connect is in flight releases the connection. */
+static void
+test_connect_then_close(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_tcp_conn *conn;
+	struct sockaddr_in addr;
+	int lfd;
+
+	lfd = plain_listener(&addr);
+	assert_int_equal(sip_tcp_connect(&f->tcp, (struct sockaddr *)&addr,
+		sizeof(addr), &conn), 0);
+	sip_tcp_close(conn);
+	pump_conns_gone(f);
+	assert_int_equal(f->tcp.stats.connect_errors + f->tcp.stats.connected, 1);
+	close(lfd);
+}
+
 /* A peer that never reads its responses is cut off at the queue limit. */
 static void
 test_send_queue_limit(void **state)
@@ -386,6 +486,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_oversize_answered_then_closed,
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_queue_limit, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_connect_out, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_connect_refused, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_connect_then_close, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, setup,
 			teardown),
