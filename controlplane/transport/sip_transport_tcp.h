@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * SIP over TCP: listeners accept with a multishot accept; each connection
+ * SIP over TCP: listeners accept with a multishot accept (and outbound
+ * connections are opened with an io_uring connect); each connection
  * reads into its own buffer, a framing function cuts whole messages out of
  * the stream (SIP frames by Content-Length), and responses go back on the
  * same connection through a send queue with one send in flight. Idle
