@@ -6,7 +6,10 @@
  * reply to its command, times out commands that get no reply, notices a
  * data plane that died or was replaced and attaches to the next one. Poll
  * based, for an event loop: dg_client_send, then dg_client_poll_events from
- * a timer or idle hook; dg_client_call is the blocking form for tools.
+ * a timer or idle hook (the data plane does not signal: a 1-10 ms timer
+ * while commands are in flight, 50-100 ms otherwise, keeps replies prompt
+ * and the liveness check running); dg_client_call is the blocking form for
+ * tools.
  *
  * One client drives the rings of a region at a time (they are single
  * producer, single consumer): attaching takes an exclusive lock on the

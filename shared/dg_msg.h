@@ -15,9 +15,12 @@
  *   ports come from that worker's port pool (dg_shm.h).
  * - Every command is answered by exactly one DG_MSG_ACK with the command's
  *   seq, possibly preceded by DG_MSG_SESSION_STATS events with the same seq
- *   (SESSION_QUERY: one; STATS_REQUEST with session id 0: one per session of
- *   the worker). A worker takes a command only when its event ring has room
- *   for the ACK, so replies are never lost.
+ *   (SESSION_QUERY, or STATS_REQUEST with a session id: one; STATS_REQUEST
+ *   with session id 0: one per session of the worker, ACK count = how
+ *   many). A worker takes a command only when its event ring has room for
+ *   the ACK, so replies are never lost; a walk over the whole table (FLUSH,
+ *   STATS_REQUEST 0) spreads over loop iterations and holds back the
+ *   commands behind it until it ends.
  * - Unsolicited events (MEDIA_TIMEOUT, ERROR) carry seq 0; the client never
  *   uses seq 0 for a command.
  * - SRTP keys appear only in commands, never in events or statistics.
