@@ -55,6 +55,7 @@ dp_session_table_create(struct dp_session_table **out,
 	slots = dp_pow2_at_least(conf->capacity * 2);
 	t->id_mask = slots - 1;
 	nmap = (size_t)t->addr_count * t->port_count;
+	t->pair_words = (t->port_count / 2 + 1 + 63) / 64;
 	t->rec = rte_zmalloc_socket("dp_session_rec",
 			sizeof(*t->rec) * t->capacity, RTE_CACHE_LINE_SIZE,
 			conf->socket_id);
@@ -68,8 +69,11 @@ dp_session_table_create(struct dp_session_table **out,
 	t->portmap = rte_zmalloc_socket("dp_session_ports",
 			sizeof(*t->portmap) * nmap, RTE_CACHE_LINE_SIZE,
 			conf->socket_id);
+	t->pairs = rte_zmalloc_socket("dp_session_pairs",
+			sizeof(*t->pairs) * t->pair_words * t->addr_count,
+			RTE_CACHE_LINE_SIZE, conf->socket_id);
 	if (t->rec == NULL || t->drops == NULL || t->free_rec == NULL ||
-	    t->ids == NULL || t->portmap == NULL) {
+	    t->ids == NULL || t->portmap == NULL || t->pairs == NULL) {
 		dp_session_table_free(t);
 		return -ENOMEM;
 	}
@@ -86,6 +90,7 @@ dp_session_table_free(struct dp_session_table *t)
 {
 	if (t == NULL)
 		return;
+	rte_free(t->pairs);
 	rte_free(t->portmap);
 	rte_free(t->ids);
 	rte_free(t->free_rec);
@@ -193,6 +198,29 @@ dp_leg_check(const struct dp_session_table *t, const struct dg_msg_leg *m)
 	return idx;
 }
 
+/* Recompute the pair bit of the pair port belongs to from the port map. */
+static void
+dp_pair_update(struct dp_session_table *t, uint32_t addr_idx, uint16_t port)
+{
+	uint32_t first_even = t->port_first & 1, off = port - t->port_first;
+	uint32_t j, even;
+	uint64_t *word;
+	bool busy;
+
+	if (off < first_even)
+		return;
+	j = (off - first_even) / 2;
+	even = first_even + 2 * j;
+	busy = t->portmap[addr_idx * t->port_count + even] != 0 ||
+		(even + 1 < t->port_count &&
+		 t->portmap[addr_idx * t->port_count + even + 1] != 0);
+	word = &t->pairs[addr_idx * t->pair_words + j / 64];
+	if (busy)
+		*word |= 1ull << (j % 64);
+	else
+		*word &= ~(1ull << (j % 64));
+}
+
 /* Claim the relay ports of one leg: the given ones, or a free even pair. */
 static int
 dp_ports_take(struct dp_session_table *t, uint32_t addr_idx,
@@ -200,7 +228,8 @@ dp_ports_take(struct dp_session_table *t, uint32_t addr_idx,
 		uint16_t ports[2])
 {
 	bool mux = (m->flags & DG_LEG_F_RTCP_MUX) != 0;
-	uint32_t n, off, first_even;
+	uint32_t n, off, first_even, w, j;
+	uint64_t *words, free_bits;
 	uint16_t rtp, rtcp;
 
 	if (m->relay_rtp_port != 0) {
@@ -217,26 +246,33 @@ dp_ports_take(struct dp_session_table *t, uint32_t addr_idx,
 			return -EADDRINUSE;
 		goto claim;
 	}
+	/* Pair j is the even port at offset first_even + 2j and the odd
+	 * port above it; a set bit means one of them is taken. */
 	first_even = t->port_first & 1;
-	for (n = 0; n < t->port_count; n += 2) {
-		off = t->alloc_next[addr_idx];
-		t->alloc_next[addr_idx] = off + 2 < t->port_count ?
-			off + 2 : first_even;
-		if (off + (mux ? 0 : 1) >= t->port_count)
-			continue;
-		rtp = (uint16_t)(t->port_first + off);
-		rtcp = mux ? rtp : (uint16_t)(rtp + 1);
-		if (*dp_portmap_slot(t, addr_idx, rtp) == 0 &&
-		    *dp_portmap_slot(t, addr_idx, rtcp) == 0)
-			goto claim;
+	words = &t->pairs[addr_idx * t->pair_words];
+	for (n = 0; n <= t->pair_words; n++) {
+		w = t->alloc_next[addr_idx];
+		free_bits = ~words[w];
+		if (free_bits != 0) {
+			j = w * 64 + (uint32_t)__builtin_ctzll(free_bits);
+			off = first_even + 2 * j;
+			if (off + (mux ? 0 : 1) < t->port_count) {
+				rtp = (uint16_t)(t->port_first + off);
+				rtcp = mux ? rtp : (uint16_t)(rtp + 1);
+				goto claim;
+			}
+		}
+		t->alloc_next[addr_idx] = w + 1 < t->pair_words ? w + 1 : 0;
 	}
 	return -ENOSPC;
 claim:
 	*dp_portmap_slot(t, addr_idx, rtp) = entry_base | DP_KIND_RTP;
 	t->ports_in_use++;
+	dp_pair_update(t, addr_idx, rtp);
 	if (!mux) {
 		*dp_portmap_slot(t, addr_idx, rtcp) = entry_base | DP_KIND_RTCP;
 		t->ports_in_use++;
+		dp_pair_update(t, addr_idx, rtcp);
 	}
 	ports[0] = rtp;
 	ports[1] = rtcp;
@@ -248,10 +284,12 @@ dp_ports_release(struct dp_session_table *t, const struct dp_leg *l)
 {
 	*dp_portmap_slot(t, l->addr_idx, l->local_port[DP_KIND_RTP]) = 0;
 	t->ports_in_use--;
+	dp_pair_update(t, l->addr_idx, l->local_port[DP_KIND_RTP]);
 	if (l->local_port[DP_KIND_RTCP] != l->local_port[DP_KIND_RTP]) {
 		*dp_portmap_slot(t, l->addr_idx,
 				 l->local_port[DP_KIND_RTCP]) = 0;
 		t->ports_in_use--;
+		dp_pair_update(t, l->addr_idx, l->local_port[DP_KIND_RTCP]);
 	}
 }
 

@@ -11,8 +11,9 @@
  *   worker's block), so the per-packet lookup is an array index, done in
  *   bulk over a burst (dp_session_lookup_bulk).
  * Relay ports are allocated here (even RTP port, RTCP = RTP + 1 unless
- * rtcp-mux) or taken as given when the control plane re-programs a session
- * after a data-plane restart.
+ * rtcp-mux; a bitmap of free pairs makes the search 64 pairs per load) or
+ * taken as given when the control plane re-programs a session after a
+ * data-plane restart.
  */
 #ifndef DRONGO_DATAPLANE_DP_SESSION_H
 #define DRONGO_DATAPLANE_DP_SESSION_H
@@ -138,7 +139,8 @@ struct dp_session_table {
 	uint32_t ports_in_use;
 	uint32_t scan_next;		/**< timeout scan cursor */
 	uint32_t latch_window_s;
-	uint32_t alloc_next[DP_ADDR_MAX];	/**< next port offset to try */
+	uint32_t alloc_next[DP_ADDR_MAX];	/**< next pair-map word to try */
+	uint32_t pair_words;		/**< 64-bit words per address */
 	struct dp_addr addrs[DP_ADDR_MAX];
 	struct dp_srtp_worker *srtp;	/**< the worker's SRTP contexts; NULL:
 					     sessions with keys are refused */
@@ -147,6 +149,9 @@ struct dp_session_table {
 	uint32_t *free_rec;		/**< stack of free record indexes */
 	struct dp_id_slot *ids;		/**< [id_mask + 1] */
 	uint32_t *portmap;		/**< [addr_count * port_count] */
+	uint64_t *pairs;		/**< per address, one bit per even port
+					     (with the odd one above it): set
+					     when either is taken */
 };
 
 /**
