@@ -3,18 +3,20 @@
 """drongo-dp end to end, in network namespaces of its own.
 
 Topology (all names start with dgdp-):
-  dgdp-a (10.77.1.2) --- dgdp-gw (router: .1.1 .2.1 .0.1) --- dgdp-b (10.77.2.2)
-                                  |
+  dgdp-a (10.77.1.2, fd77:1::2) --- dgdp-gw (router) --- dgdp-b (10.77.2.2)
+                                      |
                       dgdp-dp: drongo-dp on net_af_packet over dgdp-d0,
-                      relay address 10.77.0.2, exception TAP dgdp-tap
+                      relay addresses 10.77.0.2 and fd77::2, exception
+                      TAP dgdp-tap
 The kernel of dgdp-dp has 10.77.0.2 only on the TAP, and drops what
 arrives on dgdp-d0 itself (rp_filter, arp_ignore), so everything checked
 here went through drongo-dp. Checked: the gateway's ARP for the relay and
 ping are answered by drongo-dp (its counters say so), a session made with
 drongo-dpctl relays real UDP RTP both ways with the relay's address and
 ports as source, payloads and order intact, the media timeout is reported
-when the sender stops, and a UDP packet to a non-media port reaches a
-socket of the kernel through the TAP.
+when the sender stops, the gateway's neighbour solicitation and ping -6
+are answered, an IPv6 leg is bridged to an IPv4 leg, and a UDP packet to
+a non-media port reaches a socket of the kernel through the TAP.
 
 Usage: test_dp_relay.py PATH/TO/drongo-dp [PATH/TO/drongo-dpctl]
 """
