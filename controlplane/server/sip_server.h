@@ -23,6 +23,13 @@
 #include "uring_bufring.h"
 #include "uring_loop.h"
 
+/*
+ * Reject and drop lines per second at most: a flood of bad packets must
+ * not turn into a flood of log lines. The rest are counted and summed up
+ * in one event=sip.log_suppressed line per second.
+ */
+#define SIP_SERVER_LOG_RATE 100
+
 /** Buffer group id of the UDP receive buffers. */
 #define SIP_SERVER_UDP_BGID 1
 
@@ -37,6 +44,9 @@ struct sip_server {
 	struct sip_tcp_listener tcp_l[CP_CONF_MAX_LISTEN];
 	unsigned int n_tcp;
 	struct sip_server_stats stats;
+	uint64_t log_window_ms;		/* start of the reject-log window */
+	uint32_t log_lines;		/* reject/drop lines in the window */
+	uint64_t log_window_suppressed;
 	char *out;			/* response being built */
 	size_t out_cap;
 	struct sip_msg msg;		/* message being handled (large) */

@@ -184,12 +184,40 @@ respond(struct sip_server *srv, const struct sip_rx *rx, int code,
 	return 0;
 }
 
+/* True when one more reject/drop line fits this second's budget. */
+static bool
+log_budget(struct sip_server *srv)
+{
+	uint64_t now = uring_loop_clock_ms();
+
+	if (now - srv->log_window_ms >= 1000) {
+		if (srv->log_window_suppressed > 0)
+			DG_LOG(DG_LOG_INFO, "sip.log_suppressed",
+				"lines=%llu window_ms=1000",
+				(unsigned long long)srv->log_window_suppressed);
+		srv->log_window_ms = now;
+		srv->log_lines = 0;
+		srv->log_window_suppressed = 0;
+	}
+	if (srv->log_lines >= SIP_SERVER_LOG_RATE) {
+		srv->log_window_suppressed++;
+		srv->stats.log_suppressed++;
+		return false;
+	}
+	srv->log_lines++;
+	return true;
+}
+
 static void
-log_reject(const struct sip_server *srv, const struct sip_rx *rx,
+log_reject(struct sip_server *srv, const struct sip_rx *rx,
 		const char *what, int status, const char *reason)
 {
 	char src[64], cid[128], why[256];
 
+	if (!dg_log_enabled(DG_LOG_INFO) || !log_budget(srv))
+		return;
+	if (reason == NULL)
+		reason = "-";
 	DG_LOG(DG_LOG_INFO, what, "status=%d reason=%s transport=%s src=%s call_id=%s",
 		status, dg_log_quote(why, sizeof(why), reason, strlen(reason)),
 		rx_transport(rx),

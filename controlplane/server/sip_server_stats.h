@@ -25,7 +25,8 @@
 	X(drop_malformed, "malformed messages dropped (no routable response)") \
 	X(drop_oversize, "oversized messages dropped (no routable response)") \
 	X(drop_unroutable, "responses not sent: destination needs DNS or another family") \
-	X(drop_tx_error, "responses not sent: could not be queued")
+	X(drop_tx_error, "responses not sent: could not be queued") \
+	X(log_suppressed, "reject/drop log lines left out by the rate limit")
 
 /** The counters; written by the loop thread only. */
 struct sip_server_stats {

@@ -140,6 +140,31 @@ def test_unroutable_dropped(d):
     check_serving(d)
 
 
+def test_log_rate_limit(d):
+    """A flood of garbage is counted in full but logged at most 100/s."""
+    before = d.stats()
+    lines_before = d.logtext().count("event=sip.drop")
+    s = udp_sock()
+    for i in range(500):
+        s.sendto(b"garbage %d\r\n\r\n" % i, ("127.0.0.1", d.port))
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        after = d.stats()
+        if after["drop_malformed"] >= before["drop_malformed"] + 500:
+            break
+        time.sleep(0.05)
+    assert after["drop_malformed"] == before["drop_malformed"] + 500, after
+    logged = d.logtext().count("event=sip.drop") - lines_before
+    suppressed = after["log_suppressed"] - before["log_suppressed"]
+    assert logged + suppressed == 500, (logged, suppressed)
+    assert logged <= 200, logged
+    # The next bad packet a second later sums up what was left out.
+    time.sleep(1.1)
+    udp_ask(d, b"garbage again\r\n\r\n", expect_reply=False)
+    d.wait_log("event=sip.log_suppressed lines=")
+    check_serving(d)
+
+
 def test_response_dropped_ack_absorbed(d):
     before = d.stats()
     resp = (b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKx\r\n"
@@ -336,7 +361,8 @@ def main():
     try:
         for t in (test_options_and_rport, test_via_sent_by_without_rport,
                   test_maddr, test_malformed_gets_400, test_unroutable_dropped,
-                  test_response_dropped_ack_absorbed, test_invite_501_and_ipv6,
+                  test_log_rate_limit, test_response_dropped_ack_absorbed,
+                  test_invite_501_and_ipv6,
                   test_udp_oversize, test_tcp, test_reload):
             t(d)
             print("ok:", t.__name__)
