@@ -199,14 +199,17 @@ run_decode_write(const struct case_ *c)
 
 typedef size_t (*bench_fn)(const struct case_ *c);
 
-/* Best of three timed runs of about `secs` each, in operations/s. */
+/* Best of ten timed rounds sharing `secs`, in operations/s: on a shared
+ * machine the best round is the one least disturbed by other work. */
+#define ROUNDS 10
+
 static double
 measure(bench_fn fn, const struct case_ *c, double secs)
 {
 	double best = 0;
 	int round;
 
-	for (round = 0; round < 3; round++) {
+	for (round = 0; round < ROUNDS; round++) {
 		uint64_t n = 0, batch = 1024;
 		double t0 = now(), t;
 		size_t acc = 0;
@@ -218,7 +221,7 @@ measure(bench_fn fn, const struct case_ *c, double secs)
 				acc += fn(c);
 			n += batch;
 			t = now() - t0;
-		} while (t < secs / 3);
+		} while (t < secs / ROUNDS);
 		sink += acc;
 		if (n / t > best)
 			best = n / t;
