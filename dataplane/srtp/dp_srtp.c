@@ -317,7 +317,7 @@ dp_srtp_burst_prefetch(struct dp_srtp_worker *w, const struct dp_srtp_pkt *pkts,
 {
 	const struct dp_srtp_ctx *c;
 	const struct dp_srtp_stream *s;
-	const uint8_t *sess;
+	const uint8_t *sess, *prev = NULL;
 	uint32_t l;
 	uint16_t i;
 
@@ -333,8 +333,10 @@ dp_srtp_burst_prefetch(struct dp_srtp_worker *w, const struct dp_srtp_pkt *pkts,
 		c = &w->ctx[pkts[i].ctx];
 		s = pkts[i].op == DP_SRTP_OP_RTCP ? &c->rtcp : &c->rtp;
 		sess = s->sess;
-		if (sess == NULL)
+		/* A run of one session needs its lines once. */
+		if (sess == NULL || sess == prev)
 			continue;
+		prev = sess;
 		for (l = 0; l < w->sess_lines; l++)
 			rte_prefetch0(sess + (size_t)l * RTE_CACHE_LINE_SIZE);
 	}
