@@ -54,6 +54,7 @@ struct px_call {
 	bool failover;			/* a route: one target at a time */
 	bool loose;			/* next hop taken from Route */
 	bool strip_pauth;		/* our realm's Proxy-Authorization was used */
+	bool overload;			/* a branch found the transaction table full */
 	unsigned int n_targets;
 	unsigned int next_target;
 	struct px_target targets[PX_MAX_TARGETS];
@@ -359,26 +360,29 @@ px_branch_start(struct px_call *call, int ti)
 static unsigned int
 px_start_next(struct px_call *call)
 {
-	unsigned int started = 0;
 	uint16_t q;
+	int err;
 
 	if (call->cancelled || call->final_sent)
 		return 0;
 	call->starting = true;
-	while (call->next_target < call->n_targets && started == 0) {
+	/* A branch may fail inside its own start (a send error): count live ones. */
+	while (call->next_target < call->n_targets && call->n_pending == 0) {
 		q = call->targets[call->next_target].q;
 		while (call->next_target < call->n_targets &&
 				call->targets[call->next_target].q == q) {
-			if (px_branch_start(call, (int)call->next_target++) == 0)
-				started++;
-			else
+			err = px_branch_start(call, (int)call->next_target++);
+			if (err < 0) {
+				if (err == -ENOSPC || err == -ENOMEM)
+					call->overload = true;
 				(void)sip_best_offer(&call->best, 503, -1);
-			if (call->failover && started > 0)
+			}
+			if (call->failover && call->n_pending > 0)
 				break;
 		}
 	}
 	call->starting = false;
-	return started;
+	return call->n_pending;
 }
 
 /* Adds the challenge lines of a 401/407 to those to merge. */
@@ -417,6 +421,16 @@ px_send_best(struct px_call *call)
 	ssize_t len;
 	char *pos, *end;
 
+	if (call->best_buf == NULL && call->best.code == 503 && call->overload) {
+		char ra[48];
+
+		/* Our own table is full: 503 with Retry-After, not a 500. */
+		snprintf(ra, sizeof(ra), "Retry-After: %u\r\n",
+			p->conf.retry_after_s != 0 ? p->conf.retry_after_s : 5);
+		p->stats.txn_full++;
+		px_call_reply(call, 503, NULL, ra);
+		return;
+	}
 	if (call->best_buf == NULL || code != call->best.code) {
 		px_call_reply(call, code, NULL, NULL);
 		return;

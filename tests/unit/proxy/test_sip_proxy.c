@@ -1,0 +1,673 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The proxy core on the real transaction layer, the real location store
+ * and the real digest verifier, on a virtual clock. The network is a list
+ * of the datagrams the proxy sends; downstream answers are built from the
+ * captured requests with sip_resp_build(), as a UAS would. Covers route
+ * failover (503, timeout, transport error), parallel forking with
+ * best-response selection, q-value groups, CANCEL to every branch,
+ * challenges merged from branches, the table-full 503, 483, 482, OPTIONS
+ * to the proxy, 404/480, and ACK for 2xx forwarded along Record-Route.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sip_loc_mem.h"
+#include "sip_proxy.h"
+#include "sip_proxy_util.h"
+
+#define MAX_SENT 128
+#define UAC_PORT 5099
+
+struct sent {
+	char ip[64];
+	uint16_t port;
+	char text[8192];
+};
+
+static struct uring_timers ts;
+static struct sip_loc *loc;
+static struct sip_proxy *proxy;
+static struct sip_proxy_conf pconf;
+static struct sent sent[MAX_SENT];
+static unsigned int n_sent;
+static uint16_t fail_port;
+static struct sip_msg msg;
+static char rxbuf[8192];
+static struct sip_auth_users *users;
+static struct sip_auth_ctx *auth;
+static struct sip_auth_policy policy;
+
+static void
+sa_set(struct sockaddr_storage *ss, const char *ip, uint16_t port)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	inet_pton(AF_INET, ip, &sin->sin_addr);
+}
+
+static int
+net_send(void *arg, const struct sip_txn_dest *dst, const char *buf, size_t len)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&dst->addr;
+	struct sent *s;
+
+	(void)arg;
+	if (ntohs(sin->sin_port) == fail_port)
+		return -ECONNREFUSED;
+	assert_true(n_sent < MAX_SENT);
+	s = &sent[n_sent++];
+	inet_ntop(AF_INET, &sin->sin_addr, s->ip, sizeof(s->ip));
+	s->port = ntohs(sin->sin_port);
+	assert_true(len < sizeof(s->text));
+	memcpy(s->text, buf, len);
+	s->text[len] = '\0';
+	return 0;
+}
+
+static int
+net_local(void *arg, const struct sip_txn_dest *dst, void **local,
+		struct sockaddr_storage *addr)
+{
+	(void)arg;
+	(void)dst;
+	*local = NULL;
+	sa_set(addr, "192.0.2.10", 5060);
+	return 0;
+}
+
+static int
+net_inbound(void *arg, const struct sip_txn_dest *src, struct sockaddr_storage *addr)
+{
+	(void)arg;
+	(void)src;
+	sa_set(addr, "192.0.2.10", 5060);
+	return 0;
+}
+
+static bool
+is_ours(void *arg, const struct sip_uri *uri)
+{
+	(void)arg;
+	if ((uri->port != 0 ? uri->port : 5060) != 5060)
+		return false;
+	return dg_pl_eq_str_nocase(uri->host, "192.0.2.10") ||
+		dg_pl_eq_str_nocase(uri->host, "example.com");
+}
+
+static bool
+domain_is_ours(void *arg, const struct sip_uri *uri)
+{
+	if (dg_pl_eq_str_nocase(uri->host, "example.com"))
+		return true;
+	return is_ours(arg, uri);
+}
+
+static uint64_t
+clock_s(void *arg)
+{
+	(void)arg;
+	return 1700000000ull + uring_timers_now(&ts) / 1000;
+}
+
+static void
+proxy_start(bool with_auth, uint32_t max_txns)
+{
+	struct sip_proxy_env env;
+	struct sip_loc_mem_conf mc;
+
+	memset(&mc, 0, sizeof(mc));
+	mc.clock = clock_s;
+	assert_int_equal(sip_loc_mem_create(&loc, &mc), 0);
+	memset(&env, 0, sizeof(env));
+	env.timers = &ts;
+	env.send = net_send;
+	env.local = net_local;
+	env.inbound = net_inbound;
+	env.is_ours = is_ours;
+	env.domain_is_ours = domain_is_ours;
+	env.loc = loc;
+	env.name = "test";
+	if (with_auth) {
+		static const char users_txt[] =
+			"frank example.com 00000000000000000000000000000000 "
+			"0000000000000000000000000000000000000000000000000000000000000000\n";
+		struct sip_auth_conf ac;
+		char err[128];
+
+		assert_int_equal(sip_auth_users_load_buf(&users, "users", users_txt,
+			strlen(users_txt), err, sizeof(err)), 0);
+		memset(&ac, 0, sizeof(ac));
+		ac.realm = "example.com";
+		ac.secret = (const uint8_t *)"0123456789abcdef0123";
+		ac.secret_len = 20;
+		ac.users = users;
+		ac.clock = clock_s;
+		assert_int_equal(sip_auth_ctx_create(&auth, &ac), 0);
+		assert_int_equal(sip_auth_policy_init(&policy, "example.com"), 0);
+		assert_int_equal(sip_auth_policy_add_method(&policy, "INVITE"), 0);
+		assert_int_equal(sip_auth_policy_add_trusted(&policy, "198.51.100.0/24"), 0);
+		env.auth = auth;
+		env.policy = &policy;
+		env.users = users;
+	}
+	pconf.max_txns = max_txns;
+	assert_int_equal(sip_proxy_create(&proxy, &env, &pconf), 0);
+}
+
+static int
+setup(void **state)
+{
+	const char *why;
+	struct sip_route_rule *r;
+
+	(void)state;
+	uring_timers_init(&ts, 100000);
+	n_sent = 0;
+	fail_port = 0;
+	memset(&pconf, 0, sizeof(pconf));
+	pconf.t1_ms = 500;
+	pconf.reg.min_expires = 60;
+	pconf.reg.max_expires = 3600;
+	pconf.reg.default_expires = 600;
+	pconf.reg.clock = clock_s;
+	pconf.routes.unknown_code = 404;
+	r = &pconf.routes.rules[pconf.routes.n_rules++];
+	snprintf(r->name, sizeof(r->name), "pstn");
+	snprintf(r->prefix, sizeof(r->prefix), "00");
+	assert_int_equal(sip_route_target_parse("udp:203.0.113.1:5060", &r->targets[0], &why), 0);
+	assert_int_equal(sip_route_target_parse("udp:203.0.113.2:5070", &r->targets[1], &why), 0);
+	r->n_targets = 2;
+	users = NULL;
+	auth = NULL;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	sip_proxy_destroy(proxy);
+	proxy = NULL;
+	sip_loc_destroy(loc);
+	sip_auth_ctx_destroy(auth);
+	sip_auth_users_free(users);
+	uring_timers_fini(&ts);
+	return 0;
+}
+
+/* Hands text to the proxy as if it arrived from ip:port over UDP. */
+static int
+rx_from(const char *text, const char *ip, uint16_t port)
+{
+	struct sip_txn_dest src;
+	struct sip_perr perr;
+	size_t len = strlen(text);
+
+	memcpy(rxbuf, text, len);
+	assert_int_equal(sip_msg_decode(&msg, rxbuf, len, &perr), 0);
+	memset(&src, 0, sizeof(src));
+	src.transport = SIP_TP_UDP;
+	sa_set(&src.addr, ip, port);
+	src.addrlen = sizeof(struct sockaddr_in);
+	return sip_proxy_recv(proxy, &msg, &src);
+}
+
+static const char *
+invite(const char *ruri, const char *branch, const char *extra)
+{
+	static char b[4096];
+
+	snprintf(b, sizeof(b),
+		"INVITE %s SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 198.51.100.7:%d;branch=%s;rport\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:alice@example.com>;tag=a1\r\n"
+		"To: <%s>\r\n"
+		"Call-ID: %s@198.51.100.7\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Contact: <sip:alice@198.51.100.7:%d>\r\n"
+		"%s"
+		"Content-Length: 0\r\n\r\n", ruri, UAC_PORT, branch, ruri, branch,
+		UAC_PORT, extra);
+	return b;
+}
+
+/* Index of the n-th (from 0) sent message to port whose first line starts with prefix. */
+static int
+find_sent(uint16_t port, const char *prefix, unsigned int nth)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_sent; i++)
+		if (sent[i].port == port && strncmp(sent[i].text, prefix,
+				strlen(prefix)) == 0 && nth-- == 0)
+			return (int)i;
+	return -1;
+}
+
+static unsigned int
+count_sent(uint16_t port, const char *prefix)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < n_sent; i++)
+		if (sent[i].port == port && strncmp(sent[i].text, prefix,
+				strlen(prefix)) == 0)
+			n++;
+	return n;
+}
+
+/* A downstream UAS answers the request captured at sent[idx]. */
+static void
+answer(int idx, int code, const char *to_tag, const char *extra)
+{
+	static struct sip_msg req;
+	static char out[8192];
+	struct sip_perr perr;
+	int n;
+
+	assert_true(idx >= 0);
+	assert_int_equal(sip_msg_decode(&req, sent[idx].text,
+		strlen(sent[idx].text), &perr), 0);
+	n = sip_resp_build(out, sizeof(out), &req, code, NULL, to_tag, extra);
+	assert_true(n > 0);
+	out[n] = '\0';
+	assert_int_equal(rx_from(out, sent[idx].ip, sent[idx].port), 0);
+}
+
+static void
+register_contact(const char *user, const char *contact, const char *ip,
+		uint16_t port, const char *callid, const char *params)
+{
+	char b[2048];
+
+	snprintf(b, sizeof(b),
+		"REGISTER sip:example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP %s:%u;branch=z9hG4bK-reg-%s\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:%s@example.com>;tag=r1\r\n"
+		"To: <sip:%s@example.com>\r\n"
+		"Call-ID: %s\r\nCSeq: 1 REGISTER\r\n"
+		"Contact: <%s>%s\r\nContent-Length: 0\r\n\r\n", ip, port, callid,
+		user, user, callid, contact, params);
+	assert_int_equal(rx_from(b, ip, port), 0);
+	assert_true(find_sent(port, "SIP/2.0 200 OK", 0) >= 0);
+}
+
+static bool
+has_line(const char *text, const char *line)
+{
+	char l[512];
+
+	snprintf(l, sizeof(l), "\r\n%s\r\n", line);
+	return strstr(text, l) != NULL;
+}
+
+/* 503 from the first upstream: the INVITE goes to the next; its 200 comes back. */
+static void
+test_proxy_failover_503(void **state)
+{
+	int i1, i2, ok;
+
+	(void)state;
+	proxy_start(false, 0);
+	assert_int_equal(rx_from(invite("sip:0049301234@example.com", "z9hG4bK-f1", ""),
+		"198.51.100.7", UAC_PORT), 0);
+	assert_true(find_sent(UAC_PORT, "SIP/2.0 100 Trying", 0) >= 0);
+	i1 = find_sent(5060, "INVITE sip:0049301234@example.com SIP/2.0", 0);
+	assert_true(i1 >= 0);
+	assert_string_equal(sent[i1].ip, "203.0.113.1");
+	assert_true(has_line(sent[i1].text, "Record-Route: <sip:192.0.2.10:5060;lr>"));
+	assert_true(has_line(sent[i1].text, "Max-Forwards: 69"));
+	assert_non_null(strstr(sent[i1].text, "\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-dg"));
+	assert_non_null(strstr(sent[i1].text,
+		"Via: SIP/2.0/UDP 198.51.100.7:5099;branch=z9hG4bK-f1;received=198.51.100.7;rport=5099\r\n"));
+	answer(i1, 503, "u1", NULL);
+	/* The transaction layer ACKs the 503; the next target gets the INVITE. */
+	assert_true(find_sent(5060, "ACK ", 0) >= 0);
+	i2 = find_sent(5070, "INVITE ", 0);
+	assert_true(i2 >= 0);
+	assert_string_equal(sent[i2].ip, "203.0.113.2");
+	assert_int_equal(count_sent(UAC_PORT, "SIP/2.0 503"), 0);
+	answer(i2, 200, "u2", "Record-Route: <sip:192.0.2.10:5060;lr>\r\n");
+	ok = find_sent(UAC_PORT, "SIP/2.0 200 OK", 0);
+	assert_true(ok >= 0);
+	assert_null(strstr(sent[ok].text, "192.0.2.10:5060;branch"));
+	assert_non_null(strstr(sent[ok].text, "branch=z9hG4bK-f1"));
+	assert_true(has_line(sent[ok].text, "To: <sip:0049301234@example.com>;tag=u2"));
+}
+
+/* No answer from the first upstream: Timer B, then the second; its 486 goes up. */
+static void
+test_proxy_failover_timeout(void **state)
+{
+	int i2;
+
+	(void)state;
+	proxy_start(false, 0);
+	rx_from(invite("sip:0049301234@example.com", "z9hG4bK-f2", ""),
+		"198.51.100.7", UAC_PORT);
+	uring_timers_run(&ts, 100000 + 64 * 500 - 1);
+	assert_int_equal(count_sent(5070, "INVITE "), 0);
+	assert_true(count_sent(5060, "INVITE ") > 1);	/* Timer A retransmits */
+	uring_timers_run(&ts, 100000 + 64 * 500);
+	i2 = find_sent(5070, "INVITE ", 0);
+	assert_true(i2 >= 0);
+	answer(i2, 486, "u2", NULL);
+	assert_true(find_sent(UAC_PORT, "SIP/2.0 486", 0) >= 0);
+	assert_int_equal(count_sent(UAC_PORT, "SIP/2.0 408"), 0);
+}
+
+/* A send that fails at once counts as 503 from that target. */
+static void
+test_proxy_failover_transport(void **state)
+{
+	(void)state;
+	proxy_start(false, 0);
+	fail_port = 5060;
+	rx_from(invite("sip:0049301234@example.com", "z9hG4bK-f3", ""),
+		"198.51.100.7", UAC_PORT);
+	assert_true(find_sent(5070, "INVITE ", 0) >= 0);
+	answer(find_sent(5070, "INVITE ", 0), 404, "u2", NULL);
+	assert_true(find_sent(UAC_PORT, "SIP/2.0 404", 0) >= 0);
+}
+
+/* Every upstream failing: the best of them, 503 sent on as 500. */
+static void
+test_proxy_failover_exhausted(void **state)
+{
+	(void)state;
+	proxy_start(false, 0);
+	rx_from(invite("sip:0049301234@example.com", "z9hG4bK-f4", ""),
+		"198.51.100.7", UAC_PORT);
+	answer(find_sent(5060, "INVITE ", 0), 503, "u1", NULL);
+	answer(find_sent(5070, "INVITE ", 0), 503, "u2", NULL);
+	assert_true(find_sent(UAC_PORT, "SIP/2.0 500", 0) >= 0);
+}
+
+/* Two bindings with equal q are rung in parallel; 486 beats 404. */
+static void
+test_proxy_fork_best(void **state)
+{
+	int a, b, busy;
+
+	(void)state;
+	proxy_start(false, 0);
+	register_contact("bob", "sip:bob@10.0.0.1:6001", "203.0.113.50", 6001, "r1", "");
+	register_contact("bob", "sip:bob@10.0.0.2:6002", "203.0.113.51", 6002, "r2", "");
+	rx_from(invite("sip:bob@example.com", "z9hG4bK-p1", ""), "198.51.100.7", UAC_PORT);
+	/* Each goes to the address the REGISTER came from (NAT), with its contact as R-URI. */
+	a = find_sent(6001, "INVITE sip:bob@10.0.0.1:6001 SIP/2.0", 0);
+	b = find_sent(6002, "INVITE sip:bob@10.0.0.2:6002 SIP/2.0", 0);
+	assert_true(a >= 0 && b >= 0);
+	assert_string_equal(sent[a].ip, "203.0.113.50");
+	answer(a, 404, "x1", NULL);
+	assert_int_equal(count_sent(UAC_PORT, "SIP/2.0 404"), 0);
+	answer(b, 486, "x2", NULL);
+	busy = find_sent(UAC_PORT, "SIP/2.0 486", 0);
+	assert_true(busy >= 0);
+	assert_non_null(strstr(sent[busy].text, "tag=x2"));
+	assert_int_equal(count_sent(UAC_PORT, "SIP/2.0 404"), 0);
+}
+
+/* A 200 on one branch is relayed at once and the other branch is cancelled. */
+static void
+test_proxy_fork_answer_cancels(void **state)
+{
+	int a, b;
+
+	(void)state;
+	proxy_start(false, 0);
+	register_contact("bob", "sip:bob@10.0.0.1:6001", "203.0.113.50", 6001, "r1", "");
+	register_contact("bob", "sip:bob@10.0.0.2:6002", "203.0.113.51", 6002, "r2", "");
+	rx_from(invite("sip:bob@example.com", "z9hG4bK-p2", ""), "198.51.100.7", UAC_PORT);
+	a = find_sent(6001, "INVITE ", 0);
+	b = find_sent(6002, "INVITE ", 0);
+	answer(a, 180, "x1", NULL);
+	answer(b, 180, "x2", NULL);
+	assert_int_equal(count_sent(UAC_PORT, "SIP/2.0 180"), 2);
+	answer(a, 200, "x1", NULL);
+	assert_true(find_sent(UAC_PORT, "SIP/2.0 200", 0) >= 0);
+	assert_true(find_sent(6002, "CANCEL sip:bob@10.0.0.2:6002 SIP/2.0", 0) >= 0);
+	assert_int_equal(count_sent(6001, "CANCEL "), 0);
+	/* The cancelled branch's 487 is not sent upstream. */
+	answer(b, 487, "x2", NULL);
+	assert_int_equal(count_sent(UAC_PORT, "SIP/2.0 487"), 0);
+}
+
+/* Higher q first; the lower-q binding is tried only after the first group fails. */
+static void
+test_proxy_q_groups(void **state)
+{
+	(void)state;
+	proxy_start(false, 0);
+	register_contact("bob", "sip:bob@10.0.0.1:6001", "203.0.113.50", 6001, "r1", ";q=0.4");
+	register_contact("bob", "sip:bob@10.0.0.2:6002", "203.0.113.51", 6002, "r2", ";q=0.9");
+	rx_from(invite("sip:bob@example.com", "z9hG4bK-q1", ""), "198.51.100.7", UAC_PORT);
+	assert_int_equal(count_sent(6001, "INVITE "), 0);
+	answer(find_sent(6002, "INVITE ", 0), 480, "x2", NULL);
+	assert_true(find_sent(6001, "INVITE ", 0) >= 0);
+	answer(find_sent(6001, "INVITE ", 0), 200, "x1", NULL);
+	assert_true(find_sent(UAC_PORT, "SIP/2.0 200", 0) >= 0);
+	assert_int_equal(count_sent(UAC_PORT, "SIP/2.0 480"), 0);
+}
+
+/* CANCEL: 200 to it, CANCEL to every ringing branch, the 487 goes up. */
+static void
+test_proxy_cancel(void **state)
+{
+	char cancel[1024];
+	int a, b;
+
+	(void)state;
+	proxy_start(false, 0);
+	register_contact("bob", "sip:bob@10.0.0.1:6001", "203.0.113.50", 6001, "r1", "");
+	register_contact("bob", "sip:bob@10.0.0.2:6002", "203.0.113.51", 6002, "r2", "");
+	rx_from(invite("sip:bob@example.com", "z9hG4bK-c1", ""), "198.51.100.7", UAC_PORT);
+	a = find_sent(6001, "INVITE ", 0);
+	b = find_sent(6002, "INVITE ", 0);
+	answer(a, 180, "x1", NULL);
+	answer(b, 180, "x2", NULL);
+	snprintf(cancel, sizeof(cancel),
+		"CANCEL sip:bob@example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 198.51.100.7:%d;branch=z9hG4bK-c1;rport\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:alice@example.com>;tag=a1\r\n"
+		"To: <sip:bob@example.com>\r\n"
+		"Call-ID: z9hG4bK-c1@198.51.100.7\r\n"
+		"CSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n", UAC_PORT);
+	rx_from(cancel, "198.51.100.7", UAC_PORT);
+	assert_true(find_sent(UAC_PORT, "SIP/2.0 200 OK", 0) >= 0);
+	assert_non_null(strstr(sent[find_sent(UAC_PORT, "SIP/2.0 200 OK", 0)].text,
+		"CSeq: 1 CANCEL"));
+	assert_true(find_sent(6001, "CANCEL ", 0) >= 0);
+	assert_true(find_sent(6002, "CANCEL ", 0) >= 0);
+	answer(a, 487, "x1", NULL);
+	assert_int_equal(count_sent(UAC_PORT, "SIP/2.0 487"), 0);
+	answer(b, 487, "x2", NULL);
+	assert_int_equal(count_sent(UAC_PORT, "SIP/2.0 487"), 1);
+}
+
+/* 407 from two branches: one 407 upstream carrying both challenges. */
+static void
+test_proxy_challenges_merged(void **state)
+{
+	int i;
+
+	(void)state;
+	proxy_start(false, 0);
+	register_contact("bob", "sip:bob@10.0.0.1:6001", "203.0.113.50", 6001, "r1", "");
+	register_contact("bob", "sip:bob@10.0.0.2:6002", "203.0.113.51", 6002, "r2", "");
+	rx_from(invite("sip:bob@example.com", "z9hG4bK-m1", ""), "198.51.100.7", UAC_PORT);
+	answer(find_sent(6001, "INVITE ", 0), 407, "x1",
+		"Proxy-Authenticate: Digest realm=\"one\", nonce=\"n1\"\r\n");
+	answer(find_sent(6002, "INVITE ", 0), 407, "x2",
+		"Proxy-Authenticate: Digest realm=\"two\", nonce=\"n2\"\r\n");
+	i = find_sent(UAC_PORT, "SIP/2.0 407", 0);
+	assert_true(i >= 0);
+	assert_non_null(strstr(sent[i].text, "Proxy-Authenticate: Digest realm=\"one\", nonce=\"n1\"\r\n"));
+	assert_non_null(strstr(sent[i].text, "Proxy-Authenticate: Digest realm=\"two\", nonce=\"n2\"\r\n"));
+	assert_int_equal(count_sent(UAC_PORT, "SIP/2.0 407"), 1);
+}
+
+/* A full transaction table: 503 with Retry-After, statelessly. */
+static void
+test_proxy_table_full(void **state)
+{
+	int i;
+
+	(void)state;
+	pconf.retry_after_s = 7;
+	proxy_start(false, 1);
+	/* The server transaction takes the only slot: no client transaction. */
+	rx_from(invite("sip:0049301234@example.com", "z9hG4bK-t1", ""), "198.51.100.7", UAC_PORT);
+	assert_int_equal(count_sent(5060, "INVITE "), 0);
+	i = find_sent(UAC_PORT, "SIP/2.0 503", 0);
+	assert_true(i >= 0);
+	assert_true(has_line(sent[i].text, "Retry-After: 7"));
+	assert_non_null(strstr(sent[i].text, "branch=z9hG4bK-t1"));
+	/* No slot for a server transaction either: answered statelessly. */
+	rx_from(invite("sip:0049301234@example.com", "z9hG4bK-t2", ""), "198.51.100.7", UAC_PORT);
+	i = find_sent(UAC_PORT, "SIP/2.0 503", 1);
+	assert_true(i >= 0);
+	assert_true(has_line(sent[i].text, "Retry-After: 7"));
+	assert_non_null(strstr(sent[i].text, "branch=z9hG4bK-t2"));
+	assert_int_equal(sip_proxy_stats(proxy)->txn_full, 2);
+}
+
+/* 483 on Max-Forwards 0, 482 on a loop, 200 to OPTIONS for the proxy itself. */
+static void
+test_proxy_checks(void **state)
+{
+	char hash[SIP_RR_LOOP_HASH_LEN + 1], via[256], b[2048];
+	int i;
+
+	(void)state;
+	proxy_start(false, 0);
+	snprintf(b, sizeof(b),
+		"INVITE sip:0049301234@example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 198.51.100.7:%d;branch=z9hG4bK-k2\r\n"
+		"Max-Forwards: 0\r\nFrom: <sip:alice@example.com>;tag=a1\r\n"
+		"To: <sip:0049301234@example.com>\r\nCall-ID: k2\r\nCSeq: 1 INVITE\r\n"
+		"Content-Length: 0\r\n\r\n", UAC_PORT);
+	rx_from(b, "198.51.100.7", UAC_PORT);
+	assert_true(find_sent(UAC_PORT, "SIP/2.0 483", 0) >= 0);
+	assert_int_equal(count_sent(5060, "INVITE "), 0);
+
+	/* A request that already went through us unchanged. */
+	snprintf(b, sizeof(b),
+		"INVITE sip:0049301234@example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 198.51.100.7:%d;branch=z9hG4bK-k3\r\n"
+		"Max-Forwards: 60\r\nFrom: <sip:alice@example.com>;tag=a1\r\n"
+		"To: <sip:0049301234@example.com>\r\nCall-ID: k3\r\nCSeq: 1 INVITE\r\n"
+		"Content-Length: 0\r\n\r\n", UAC_PORT);
+	{
+		struct sip_perr perr;
+		static struct sip_msg m2;
+		static char c2[2048];
+
+		memcpy(c2, b, strlen(b) + 1);
+		assert_int_equal(sip_msg_decode(&m2, c2, strlen(c2), &perr), 0);
+		assert_int_equal(sip_msg_parse_hdrs(&m2, SIP_HDR_F_ROUTE, &perr), 0);
+		sip_rr_loop_hash(&m2, hash);
+	}
+	snprintf(via, sizeof(via), "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-dg00000000000000aa-%s\r\n", hash);
+	snprintf(b, sizeof(b),
+		"INVITE sip:0049301234@example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 198.51.100.7:%d;branch=z9hG4bK-k3\r\n%s"
+		"Max-Forwards: 60\r\nFrom: <sip:alice@example.com>;tag=a1\r\n"
+		"To: <sip:0049301234@example.com>\r\nCall-ID: k3\r\nCSeq: 1 INVITE\r\n"
+		"Content-Length: 0\r\n\r\n", UAC_PORT, via);
+	rx_from(b, "198.51.100.7", UAC_PORT);
+	assert_true(find_sent(UAC_PORT, "SIP/2.0 482", 0) >= 0);
+
+	snprintf(b, sizeof(b),
+		"OPTIONS sip:192.0.2.10 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 198.51.100.7:%d;branch=z9hG4bK-k4\r\n"
+		"Max-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=a1\r\n"
+		"To: <sip:192.0.2.10>\r\nCall-ID: k4\r\nCSeq: 1 OPTIONS\r\n"
+		"Content-Length: 0\r\n\r\n", UAC_PORT);
+	rx_from(b, "198.51.100.7", UAC_PORT);
+	i = find_sent(UAC_PORT, "SIP/2.0 200", 0);
+	assert_true(i >= 0);
+	assert_non_null(strstr(sent[i].text, "Allow: INVITE"));
+}
+
+/* Local users: 404 unknown, 480 known (users file) without bindings. */
+static void
+test_proxy_not_found(void **state)
+{
+	(void)state;
+	proxy_start(true, 0);
+	/* Trusted source: no challenge. */
+	rx_from(invite("sip:nobody@example.com", "z9hG4bK-n1", ""), "198.51.100.7", UAC_PORT);
+	assert_true(find_sent(UAC_PORT, "SIP/2.0 404", 0) >= 0);
+	rx_from(invite("sip:frank@example.com", "z9hG4bK-n2", ""), "198.51.100.7", UAC_PORT);
+	assert_true(find_sent(UAC_PORT, "SIP/2.0 480", 0) >= 0);
+	/* An untrusted source is challenged with 407 first. */
+	rx_from(invite("sip:frank@example.com", "z9hG4bK-n3", ""), "192.0.2.77", UAC_PORT);
+	assert_true(find_sent(UAC_PORT, "SIP/2.0 407", 0) >= 0);
+	assert_non_null(strstr(sent[find_sent(UAC_PORT, "SIP/2.0 407", 0)].text,
+		"Proxy-Authenticate: Digest realm=\"example.com\""));
+}
+
+/* ACK for a 2xx follows the Record-Route set, statelessly, with our Route popped. */
+static void
+test_proxy_ack_2xx(void **state)
+{
+	char ack[1024];
+	int i;
+
+	(void)state;
+	proxy_start(false, 0);
+	snprintf(ack, sizeof(ack),
+		"ACK sip:bob@203.0.113.60:6010 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 198.51.100.7:%d;branch=z9hG4bK-ack1\r\n"
+		"Route: <sip:192.0.2.10;lr>\r\n"
+		"Max-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=a1\r\n"
+		"To: <sip:bob@example.com>;tag=x1\r\nCall-ID: ack1\r\nCSeq: 1 ACK\r\n"
+		"Content-Length: 0\r\n\r\n", UAC_PORT);
+	rx_from(ack, "198.51.100.7", UAC_PORT);
+	i = find_sent(6010, "ACK sip:bob@203.0.113.60:6010 SIP/2.0", 0);
+	assert_true(i >= 0);
+	assert_null(strstr(sent[i].text, "Route:"));
+	assert_true(has_line(sent[i].text, "Max-Forwards: 69"));
+	assert_non_null(strstr(sent[i].text, "\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK"));
+	assert_int_equal(sip_proxy_stats(proxy)->acks_forwarded, 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_proxy_failover_503, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_failover_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_failover_transport, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_failover_exhausted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_fork_best, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_fork_answer_cancels, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_q_groups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_challenges_merged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_table_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_not_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_ack_2xx, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
