@@ -441,10 +441,12 @@ emit_rtcp(struct sdp_emit *e, const struct sdp_media *m,
 	emit_end(e, l);
 }
 
+/* Our a=crypto lines, in place of the section's own (compared one for one). */
 static void
 emit_keys(struct sdp_emit *e, const struct sdp_plan *pl, unsigned int i)
 {
 	const struct sdp_rewrite_keys *k = &pl->res->media[i];
+	const struct sdp_media *m = &pl->in->media[i];
 	uint8_t tmp[SDP_KEY_MAX + SDP_SALT_MAX];
 	char b64[4 * ((sizeof(tmp) + 2) / 3)];
 	unsigned int j;
@@ -473,8 +475,10 @@ emit_keys(struct sdp_emit *e, const struct sdp_plan *pl, unsigned int i)
 			emit_str(e, ":");
 			emit_u64(e, key->mki_len);
 		}
-		emit_end(e, NULL);
+		emit_end(e, j < m->n_crypto ? &pl->in->lines[m->crypto[j].line] : NULL);
 	}
+	if (m->n_crypto > k->n_keys)
+		e->changed = true;
 }
 
 /* One m= section, lines [m->line, m->end). */
@@ -530,11 +534,11 @@ emit_media(struct sdp_emit *e, const struct sdp_plan *pl, unsigned int i)
 			continue;
 		}
 		if (l->attr == SDP_ATTR_CRYPTO && mp->strip_crypto) {
-			if (!keys_done) {
+			if (!mp->sdes)
+				e->changed = true;
+			else if (!keys_done)
 				emit_keys(e, pl, i);
-				keys_done = true;
-			}
-			e->changed = true;
+			keys_done = true;
 			continue;
 		}
 		if (mp->rejected) {
