@@ -13,6 +13,16 @@
 #include "sip_msg.h"
 #include "sip_parse.h"
 
+/* "SIP/" somewhere in the start line [p, lf), any case. */
+static bool
+has_sip_version(const char *p, const char *lf)
+{
+	for (; lf - p >= 4; p++)
+		if (sip_ncase_eq(p, "SIP/", 4))
+			return true;
+	return false;
+}
+
 ssize_t
 sip_msg_frame(const char *buf, size_t len, size_t max_len)
 {
@@ -28,10 +38,13 @@ sip_msg_frame(const char *buf, size_t len, size_t max_len)
 			p++;
 		return p - buf;
 	}
-	/* start line */
+	/* start line: drop a stream that is not SIP (HTTP, TLS, junk) as
+	 * soon as its first line is in, instead of waiting for max_len */
 	lf = memchr(p, '\n', len);
 	if (lf == NULL)
 		return len >= max_len ? -EMSGSIZE : -EAGAIN;
+	if (!has_sip_version(p, lf))
+		return -EBADMSG;
 	p = lf + 1;
 	for (;;) {
 		const char *n, *ne, *c;

@@ -359,7 +359,8 @@ int sip_msg_decode(struct sip_msg *msg, const char *buf, size_t len,
  *   bytes of body) or of the leading CRLF run;
  *   -EAGAIN when more bytes are needed;
  *   -EBADMSG when Content-Length is missing or invalid (mandatory on
- *   streams) or the header block is not SIP;
+ *   streams), or the first line is complete and has no "SIP/" (HTTP, TLS
+ *   or junk on a SIP port: close the connection);
  *   -EMSGSIZE when the message is, or would be, longer than max_len.
  */
 ssize_t sip_msg_frame(const char *buf, size_t len, size_t max_len);

@@ -156,6 +156,21 @@ test_dblreq_stream(void **state)
 	free(f);
 }
 
+/* A stream that is not SIP is refused once its first line is in. */
+static void
+test_not_sip(void **state)
+{
+	static const char tls[] = { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01, '\n' };
+
+	(void)state;
+	assert_int_equal(frame_guarded("GET / HTTP/1.1\r\n", 16, MAX_MSG),
+			 -EBADMSG);
+	assert_int_equal(frame_guarded("GET / HTTP/1.1", 14, MAX_MSG), -EAGAIN);
+	assert_int_equal(frame_guarded(tls, sizeof(tls), MAX_MSG), -EBADMSG);
+	assert_int_equal(frame_guarded("options sip:a sip/2.0\r\n", 24,
+				       MAX_MSG), -EAGAIN);
+}
+
 /* Keep-alives (RFC 5626 section 3.5.1) are consumed as a run of CR/LF. */
 static void
 test_keepalive(void **state)
@@ -217,6 +232,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_every_prefix_needs_more),
 		cmocka_unit_test(test_dblreq_stream),
 		cmocka_unit_test(test_keepalive),
+		cmocka_unit_test(test_not_sip),
 		cmocka_unit_test(test_max_len),
 		cmocka_unit_test(test_bare_lf),
 	};
