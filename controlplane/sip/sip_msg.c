@@ -301,7 +301,10 @@ decode_vias(struct sip_msg *msg, const struct sip_hdr *h, uint16_t idx,
 	}
 	while ((r = sip_list_split(&pos, end, &v)) > 0) {
 		struct sip_via *via;
-		bool top = msg->n_vias == 0 && !(msg->have & SIP_HAVE_VIA);
+		/* only the first value of the first Via line is the top one:
+		 * when it is broken, a later Via must not stand in for it */
+		bool top = idx == msg->hdr_first[SIP_HDR_VIA] &&
+			v.p == sip_pl_trim(h->value).p;
 
 		if (msg->n_vias >= SIP_MSG_MAX_VIAS) {
 			soft_fail(err, 400, "too many Via values");

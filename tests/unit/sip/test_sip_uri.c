@@ -235,6 +235,9 @@ test_via_forms(void **state)
 		{ "SIP/2.0/UDP host;rport=70000", -EBADMSG, NULL, 0, 0 },
 		{ "SIP/2.0/UDP host junk", -EBADMSG, NULL, 0, 0 },
 		{ "HTTP/2.0/UDP host", -EBADMSG, NULL, 0, 0 },
+		/* a broken top Via is not replaced by the next line's */
+		{ "SIP/2.0/UDP ;x\r\nVia: SIP/2.0/UDP next", -EBADMSG, NULL, 0, 0 },
+		{ ", SIP/2.0/UDP next", -EBADMSG, NULL, 0, 0 },
 	};
 	static struct sip_msg msg;
 	char m[512];
@@ -252,7 +255,8 @@ test_via_forms(void **state)
 		if (r != v[i].rc)
 			fail_msg("%s: %d", v[i].via, r);
 		if (r != 0) {
-			assert_string_equal(err.reason, "malformed Via");
+			assert_string_equal(err.reason, v[i].via[0] == ',' ?
+					    "empty Via value" : "malformed Via");
 			assert_false(sip_msg_can_respond(&msg));
 			continue;
 		}
