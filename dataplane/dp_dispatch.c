@@ -17,6 +17,13 @@
 #include "dg_log.h"
 #include "dp_main.h"
 
+/* Idle iterations before the main lcore sleeps, and for how long. A
+ * dispatcher waits for a longer quiet so that traffic resuming is not
+ * delayed while a burst is still likely. */
+#define DP_MAIN_IDLE 64u
+#define DP_MAIN_IDLE_DISPATCH 100000u
+#define DP_MAIN_SLEEP_US 100u
+
 void
 dp_main_tx(struct dp_main *dm, struct rte_mbuf *m)
 {
@@ -128,7 +135,7 @@ dp_main_loop(struct dp_main *dm)
 	struct rte_mbuf *pkts[DP_BURST];
 	struct dg_shm_hdr *hdr = dm->shm;
 	uint64_t now, next_tick = 0;
-	unsigned int w;
+	unsigned int w, work, idle = 0;
 	uint16_t n, i, q;
 
 	while (!*dm->quit) {
@@ -137,11 +144,15 @@ dp_main_loop(struct dp_main *dm)
 			dp_main_timers(dm, now, hdr);
 			next_tick = now + 50000000ull;
 		}
+		work = 0;
 		/* With software dispatch the main lcore reads every RX queue
 		 * (a PMD may spread packets over them by itself); with flow
-		 * rules only queue 0, where what no rule matched lands. */
-		for (q = 0; q < (dm->software ? dm->nrxq : 1); q++) {
+		 * rules only queue 0, where what no rule matched lands; in
+		 * direct mode the worker reads the port. */
+		for (q = 0; !dm->direct && q < (dm->software ? dm->nrxq : 1);
+		     q++) {
 			n = rte_eth_rx_burst(dm->port_id, q, pkts, DP_BURST);
+			work += n;
 			if (dm->software)
 				dp_dispatch_burst(dm, pkts, n);
 			else
@@ -151,9 +162,20 @@ dp_main_loop(struct dp_main *dm)
 		for (w = 0; w < dm->nworkers; w++) {
 			n = (uint16_t)rte_ring_dequeue_burst(dm->exc_rings[w],
 					(void **)pkts, DP_BURST, NULL);
+			work += n;
 			for (i = 0; i < n; i++)
 				dp_exception_input(dm, pkts[i]);
 		}
-		dp_exception_from_kernel(dm);
+		work += dp_exception_from_kernel(dm);
+		/* The main lcore is no fast path unless it dispatches: when
+		 * idle it sleeps instead of taking a CPU (or the CPU a worker
+		 * shares with it); a dispatcher only after a long quiet. */
+		if (work != 0)
+			idle = 0;
+		else if (idle < (dm->software && !dm->direct ?
+				 DP_MAIN_IDLE_DISPATCH : DP_MAIN_IDLE))
+			idle++;
+		else
+			rte_delay_us_sleep(DP_MAIN_SLEEP_US);
 	}
 }

@@ -83,21 +83,22 @@ dp_exception_input(struct dp_main *dm, struct rte_mbuf *m)
 	dp_to_kernel(dm, m);
 }
 
-void
+unsigned int
 dp_exception_from_kernel(struct dp_main *dm)
 {
 	struct rte_mbuf *pkts[DP_BURST];
 	uint16_t n, sent, i;
 
 	if (dm->tap_id == UINT16_MAX)
-		return;
+		return 0;
 	n = rte_eth_rx_burst(dm->tap_id, 0, pkts, DP_BURST);
 	if (n == 0)
-		return;
+		return 0;
 	sent = rte_eth_tx_burst(dm->port_id, dm->main_txq, pkts, n);
 	dm->stats->from_kernel += sent;
 	for (i = sent; i < n; i++) {
 		dm->stats->drops[DG_DROP_TX_FULL]++;
 		rte_pktmbuf_free(pkts[i]);
 	}
+	return n;
 }

@@ -87,10 +87,13 @@ struct dp_lcore {
 	struct dp_session_table *sessions;
 	const struct dp_net *net;
 	struct rte_ring *rx_ring;	/**< software dispatch: input ring;
-					     NULL: read rx_queue */
+					     NULL: read the port's queues
+					     rx_queue .. rx_queue + rx_nb - 1 */
 	struct rte_ring *exc_ring;	/**< non-media to the main lcore */
 	uint16_t port_id;
 	uint16_t rx_queue;
+	uint16_t rx_nb;			/**< queues read in turn (>= 1) */
+	uint16_t rx_next;		/**< next of them */
 	uint16_t tx_queue;
 	uint16_t worker;		/**< index 0..n-1 */
 	bool tx_ip_csum;		/**< port offloads IPv4 header checksum */

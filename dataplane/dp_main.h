@@ -32,6 +32,7 @@ struct dp_main {
 	uint16_t main_txq;		/**< the main lcore's TX queue */
 	uint16_t nrxq;			/**< RX queues configured */
 	bool software;			/**< software dispatch (else flow rules) */
+	bool direct;			/**< one worker reads the port itself */
 	unsigned int nworkers;
 	uint16_t port_base;		/**< dispatch: port -> worker */
 	uint8_t port_shift;
@@ -85,8 +86,12 @@ void dp_dispatch_burst(struct dp_main *dm, struct rte_mbuf **pkts,
  */
 void dp_exception_input(struct dp_main *dm, struct rte_mbuf *m);
 
-/** Move what the kernel sent on the TAP out of the relay port. */
-void dp_exception_from_kernel(struct dp_main *dm);
+/**
+ * Move what the kernel sent on the TAP out of the relay port.
+ *
+ * @return the number of packets read from the TAP.
+ */
+unsigned int dp_exception_from_kernel(struct dp_main *dm);
 
 /** Send one packet built by the slow path on the main TX queue. */
 void dp_main_tx(struct dp_main *dm, struct rte_mbuf *m);

@@ -118,11 +118,18 @@ dp_stage_classify(struct dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n,
 			rte_prefetch0(rte_pktmbuf_mtod(
 				pkts[i + DP_PREFETCH_AHEAD], void *));
 		m = pkts[i];
+		p = rte_pktmbuf_mtod(m, const uint8_t *);
+		/* A packet socket port (net_af_packet with several queues)
+		 * shows each queue what the others sent: never take our own
+		 * frames again. */
+		if (memcmp(p + 6, lc->net->port_mac, 6) == 0) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
 		lc->st.rx_pkts++;
 		lc->st.rx_bytes += m->pkt_len;
 		if (m->nb_segs != 1)
 			goto exception;
-		p = rte_pktmbuf_mtod(m, const uint8_t *);
 		pi = &md->pi[md->n];
 		ipf = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 		if (ipf == RTE_MBUF_F_RX_IP_CKSUM_BAD) {
@@ -710,9 +717,13 @@ dp_worker_main(void *arg)
 		if (lc->rx_ring != NULL)
 			n = (uint16_t)rte_ring_dequeue_burst(lc->rx_ring,
 					(void **)pkts, DP_BURST, NULL);
-		else
-			n = rte_eth_rx_burst(lc->port_id, lc->rx_queue, pkts,
-					     DP_BURST);
+		else {
+			n = rte_eth_rx_burst(lc->port_id,
+					     (uint16_t)(lc->rx_queue + lc->rx_next),
+					     pkts, DP_BURST);
+			if (++lc->rx_next >= lc->rx_nb)
+				lc->rx_next = 0;
+		}
 		if (n == 0)
 			continue;
 		dp_worker_burst(lc, pkts, n);

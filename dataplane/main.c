@@ -105,6 +105,7 @@ dp_worker_setup(struct dp_main *dm, struct dg_shm_region *reg,
 	lc->net = &dm->net;
 	lc->worker = (uint16_t)w;
 	lc->rx_queue = (uint16_t)(w + 1);
+	lc->rx_nb = 1;
 	lc->tx_queue = (uint16_t)w;
 	lc->clock = dp_clock_monotonic;
 	lc->latch_quiet_ns = c->latch_quiet_ms * 1000000ull;
@@ -249,16 +250,24 @@ main(int argc, char **argv)
 		}
 		dm.software = true;
 	}
+	/* With one worker and no flow rules nothing needs dispatching: the
+	 * worker reads every RX queue itself and hands the rest to the main
+	 * lcore, which then only serves the slow path. */
+	dm.direct = dm.software && dm.nworkers == 1;
 	for (w = 0; w < dm.nworkers; w++) {
 		dm.workers[w]->port_id = dm.port_id;
-		if (!dm.software)
+		if (!dm.software || dm.direct)
 			dm.workers[w]->rx_ring = NULL;
+		if (dm.direct) {
+			dm.workers[w]->rx_queue = 0;
+			dm.workers[w]->rx_nb = dm.nrxq;
+		}
 	}
 	dg_shm_publish(reg.hdr);
 	DG_LOG(DG_LOG_INFO, "dp.start",
 	       "port=%s workers=%u steering=%s generation=%llu tap=%s "
 	       "ports=%u-%u", conf.port, dm.nworkers,
-	       dm.software ? "software" : "flow",
+	       dm.direct ? "direct" : dm.software ? "software" : "flow",
 	       (unsigned long long)reg.hdr->generation,
 	       conf.tap[0] ? conf.tap : "none", conf.port_min, conf.port_max);
 	w = 0;
