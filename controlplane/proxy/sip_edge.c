@@ -33,6 +33,7 @@ struct sip_edge {
 	struct sip_edge_conf ec;
 	struct sip_udp_sock *udp;
 	unsigned int n_udp;
+	struct sip_tcp *tcp;
 	struct sockaddr_storage addrs[EDGE_MAX_ADDRS];
 	unsigned int n_addrs;
 	struct sip_loc *loc;
@@ -207,15 +208,53 @@ edge_route_src(const struct sockaddr_storage *dst, struct sockaddr_storage *out)
 	return err;
 }
 
+/* Our TCP listening address of a family (what peers connect back to). */
+static const struct sockaddr_storage *
+edge_tcp_listen_addr(const struct sip_edge *e, sa_family_t family)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->conf.n_listen; i++)
+		if (e->conf.listen[i].transport == CP_TP_TCP &&
+				e->conf.listen[i].addr.ss_family == family)
+			return &e->conf.listen[i].addr;
+	return NULL;
+}
+
+/* A listening address made concrete towards peer (wildcards resolved). */
+static int
+edge_concrete(const struct sockaddr_storage *listen,
+		const struct sockaddr_storage *peer, struct sockaddr_storage *addr)
+{
+	int err;
+
+	*addr = *listen;
+	if (!is_wildcard(addr))
+		return 0;
+	err = edge_route_src(peer, addr);
+	if (err < 0)
+		return err;
+	addr_set_port(addr, addr_port(listen));
+	return 0;
+}
+
 static int
 edge_local(void *arg, const struct sip_txn_dest *dst, void **local,
 		struct sockaddr_storage *addr)
 {
 	struct sip_edge *e = arg;
+	const struct sockaddr_storage *la;
 	struct sip_udp_sock *s = dst->local;
 	unsigned int i;
-	int err;
 
+	if (dst->transport == SIP_TP_TCP) {
+		la = e->tcp != NULL ? edge_tcp_listen_addr(e,
+			dst->addr.ss_family) : NULL;
+		if (la == NULL)
+			return -EAFNOSUPPORT;
+		*local = NULL;
+		return edge_concrete(la, &dst->addr, addr);
+	}
 	if (dst->transport != SIP_TP_UDP)
 		return -EPROTONOSUPPORT;
 	if (s == NULL || s->local.ss_family != dst->addr.ss_family) {
@@ -229,34 +268,26 @@ edge_local(void *arg, const struct sip_txn_dest *dst, void **local,
 	if (s == NULL)
 		return -EAFNOSUPPORT;
 	*local = s;
-	*addr = s->local;
-	if (is_wildcard(addr)) {
-		err = edge_route_src(&dst->addr, addr);
-		if (err < 0)
-			return err;
-		addr_set_port(addr, addr_port(&s->local));
-	}
-	return 0;
+	return edge_concrete(&s->local, &dst->addr, addr);
 }
 
 static int
 edge_inbound(void *arg, const struct sip_txn_dest *src,
 		struct sockaddr_storage *addr)
 {
+	struct sip_edge *e = arg;
+	const struct sockaddr_storage *la;
 	struct sip_udp_sock *s = src->local;
-	int err;
 
-	(void)arg;
+	if (src->transport == SIP_TP_TCP) {
+		la = edge_tcp_listen_addr(e, src->addr.ss_family);
+		if (la == NULL)
+			return -EAFNOSUPPORT;
+		return edge_concrete(la, &src->addr, addr);
+	}
 	if (s == NULL)
 		return -EAFNOSUPPORT;
-	*addr = s->local;
-	if (is_wildcard(addr)) {
-		err = edge_route_src(&src->addr, addr);
-		if (err < 0)
-			return err;
-		addr_set_port(addr, addr_port(&s->local));
-	}
-	return 0;
+	return edge_concrete(&s->local, &src->addr, addr);
 }
 
 static int
@@ -267,6 +298,25 @@ edge_send(void *arg, const struct sip_txn_dest *dst, const char *buf,
 	struct sockaddr_storage laddr;
 	void *local = dst->local;
 
+	if (dst->transport == SIP_TP_TCP) {
+		struct sip_tcp_conn *conn = NULL;
+		int err;
+
+		if (e->tcp == NULL)
+			return -EPROTONOSUPPORT;
+		if (dst->conn_id != 0)
+			conn = sip_tcp_conn_find(e->tcp, dst->conn_id);
+		if (conn == NULL) {
+			err = sip_tcp_connect(e->tcp,
+				(const struct sockaddr *)&dst->addr,
+				dst->addr.ss_family == AF_INET ?
+				sizeof(struct sockaddr_in) :
+				sizeof(struct sockaddr_in6), &conn);
+			if (err < 0)
+				return err;
+		}
+		return sip_tcp_send(conn, buf, len);
+	}
 	if (dst->transport != SIP_TP_UDP)
 		return -EPROTONOSUPPORT;
 	if (local == NULL || ((struct sip_udp_sock *)local)->local.ss_family !=
@@ -321,7 +371,8 @@ edge_auth_init(struct sip_edge *e, char *errbuf, size_t errlen)
 int
 sip_edge_create(struct sip_edge **out, struct uring_loop *loop,
 		const struct cp_conf *conf, struct sip_udp_sock *udp,
-		unsigned int n_udp, char *errbuf, size_t errlen)
+		unsigned int n_udp, struct sip_tcp *tcp, char *errbuf,
+		size_t errlen)
 {
 	struct sip_loc_mem_conf lc;
 	struct sip_proxy_env env;
@@ -335,6 +386,7 @@ sip_edge_create(struct sip_edge **out, struct uring_loop *loop,
 	e->conf = *conf;
 	e->udp = udp;
 	e->n_udp = n_udp;
+	e->tcp = tcp;
 	uring_timer_init(&e->sweep, edge_on_sweep);
 	err = sip_edge_conf_load_file(&e->ec,
 		strcmp(conf->source, "<embedded>") == 0 ? NULL : conf->source,
@@ -413,10 +465,11 @@ sip_edge_rx(struct sip_edge *e, const struct sip_msg *msg,
 	struct sip_txn_dest src;
 
 	memset(&src, 0, sizeof(src));
-	src.transport = SIP_TP_UDP;
+	src.transport = rx->conn != NULL ? SIP_TP_TCP : SIP_TP_UDP;
 	memcpy(&src.addr, rx->src, rx->srclen);
 	src.addrlen = rx->srclen;
 	src.local = rx->udp;
+	src.conn_id = rx->conn_id;
 	return sip_proxy_recv(e->proxy, msg, &src);
 }
 

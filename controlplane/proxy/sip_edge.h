@@ -5,9 +5,10 @@
  * creates the in-memory location store (swept by a timer) and the proxy,
  * and gives the proxy what it needs from the process: sending over our
  * UDP sockets, the address to write in Via and Record-Route, and whether
- * a URI names us. The SIP server hands it every decoded message that
- * arrived over UDP (sip_edge_rx()); this is the hook the server calls
- * instead of answering 501.
+ * a URI names us. The SIP server hands it every decoded message
+ * (sip_edge_rx()); this is the hook the server calls instead of
+ * answering 501. Over TCP, a message goes back on the connection it
+ * belongs to while that connection lives, else on a new connection.
  */
 #ifndef DRONGO_CONTROLPLANE_PROXY_SIP_EDGE_H
 #define DRONGO_CONTROLPLANE_PROXY_SIP_EDGE_H
@@ -18,6 +19,7 @@
 #include "sip_msg.h"
 #include "sip_proxy.h"
 #include "sip_transport.h"
+#include "sip_transport_tcp.h"
 #include "sip_transport_udp.h"
 #include "uring_loop.h"
 
@@ -26,20 +28,21 @@ struct sip_edge;
 /**
  * Create the edge service. conf->source names the file whose `edge`
  * section is read ("<embedded>": defaults). udp[] are the server's open
- * UDP sockets; they must outlive the edge.
+ * UDP sockets and tcp its TCP side (NULL: UDP only); they must outlive
+ * the edge.
  *
  * @param err receives "file:line: key: reason" or another reason
  * @return 0, -EINVAL (configuration), -ENOENT... (users file), -ENOMEM.
  */
 int sip_edge_create(struct sip_edge **out, struct uring_loop *loop,
 		const struct cp_conf *conf, struct sip_udp_sock *udp,
-		unsigned int n_udp, char *err, size_t errlen);
+		unsigned int n_udp, struct sip_tcp *tcp, char *err, size_t errlen);
 
 /** Destroy (NULL allowed); call before the sockets are closed. */
 void sip_edge_destroy(struct sip_edge *e);
 
 /**
- * Handle one decoded message received over UDP.
+ * Handle one decoded message received over UDP or TCP.
  *
  * @return 0 when handled, -EINVAL when it cannot be matched (no top Via
  *   or CSeq), -ENOMEM.

@@ -86,7 +86,7 @@ def parse_trace(path):
     out = []
     # A "lost" note ends without a newline, right before the separator.
     for block in re.split(r"-{20,}[^\n]*\n", data):
-        m = re.match(r"\s*UDP message (sent|received)[^\n]*\n\n?(.*)", block, re.S)
+        m = re.match(r"\s*(?:UDP|TCP) message (sent|received)[^\n]*\n\n?(.*)", block, re.S)
         if m:
             out.append(("tx" if m.group(1) == "sent" else "rx",
                         m.group(2).strip("\r\n")))
@@ -249,6 +249,34 @@ def test_call(work, edge):
         assert hdr(m, "Route") == [], m
 
 
+def test_call_tcp_to_udp(work, edge):
+    """A caller on TCP, a callee on UDP: two Record-Route entries, the
+    callee-facing one on top; ACK and BYE come back over the connection
+    and leave over UDP."""
+    port = free_port()
+    register(work, edge, "bob", port, "reg_bob_tcp")
+    uas = Sipp(work, edge, "uas_answer.xml", port, "tcp_uas", ["-d", "200"])
+    try:
+        time.sleep(0.3)
+        uac = Sipp(work, edge, "uac_call.xml", free_port(), "tcp_uac",
+                   caller_args("bob") + ["-t", "t1"])
+        uac.check()
+        uas.check()
+    finally:
+        uas.kill()
+    c = codes(uac.trace())
+    assert c[0] == (407, "INVITE") and (200, "INVITE") in c and c[-1] == (200, "BYE"), c
+    rr_udp = "<sip:127.0.0.1:%d;lr>" % edge.port
+    rr_tcp = "<sip:127.0.0.1:%d;transport=tcp;lr>" % edge.port
+    reqs = requests(uas.trace())
+    assert [r for r, _ in reqs] == ["INVITE", "ACK", "BYE"], [r for r, _ in reqs]
+    inv = reqs[0][1]
+    assert hdr(inv, "Record-Route") == [rr_udp, rr_tcp], inv
+    assert hdr(inv, "Via")[1].startswith("SIP/2.0/TCP "), inv
+    for _, m in reqs[1:]:
+        assert hdr(m, "Route") == [], m
+
+
 def test_cancel(work, edge):
     port = free_port()
     register(work, edge, "erin", port, "reg_erin")
@@ -392,6 +420,7 @@ def main():
         ("register_stale", lambda: test_register_stale(work, edge)),
         ("options_self", lambda: test_options_self(edge)),
         ("call", lambda: test_call(work, edge)),
+        ("call_tcp_to_udp", lambda: test_call_tcp_to_udp(work, edge)),
         ("cancel", lambda: test_cancel(work, edge)),
         ("best_busy", lambda: test_best_busy(work, edge)),
         ("best_answer", lambda: test_best_answer(work, edge)),
