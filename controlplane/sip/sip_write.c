@@ -82,6 +82,23 @@ w_pushes(struct wbuf *w, const struct sip_edits *ed, enum sip_edit_op op,
 			      ed->e[i].val);
 }
 
+/* What is left of Route line h once its first value is gone; false when
+ * the line holds no value (an empty "Route:" line is not the first). */
+static bool
+route_rest(const struct sip_hdr *h, struct dg_pl *rest)
+{
+	const char *pos = h->value.p, *end = h->value.p + h->value.len;
+	struct dg_pl v;
+	int r;
+
+	while ((r = sip_list_split(&pos, end, &v)) > 0)
+		if (v.len > 0) {
+			*rest = sip_pl_trim(sip_pl(pos, end));
+			return true;
+		}
+	return false;
+}
+
 static bool
 deleted(const struct sip_edits *ed, const struct sip_hdr *h)
 {
@@ -106,6 +123,7 @@ sip_msg_write(const struct sip_msg *msg, const struct sip_edits *ed,
 	const struct sip_edit *ruri = NULL, *mf = NULL, *body = NULL;
 	const struct sip_hdr *via1, *route1, *rr1, *mf1;
 	const char *run = NULL, *run_end = NULL;
+	struct dg_pl route_left = DG_PL_NULL;
 	unsigned int i, via_pop = 0, route_pop = 0, via_push = 0, rr_push = 0;
 	bool wrote_cl = false;
 	uint16_t k;
@@ -129,7 +147,10 @@ sip_msg_write(const struct sip_msg *msg, const struct sip_edits *ed,
 		}
 	}
 	via1 = sip_msg_hdr_first(msg, SIP_HDR_VIA);
-	route1 = sip_msg_hdr_first(msg, SIP_HDR_ROUTE);
+	for (route1 = sip_msg_hdr_first(msg, SIP_HDR_ROUTE); route1 != NULL;
+	     route1 = sip_msg_hdr_next(msg, route1))
+		if (route_rest(route1, &route_left))
+			break;
 	rr1 = sip_msg_hdr_first(msg, SIP_HDR_RECORD_ROUTE);
 	mf1 = sip_msg_hdr_first(msg, SIP_HDR_MAX_FORWARDS);
 	if ((ruri != NULL && !msg->is_request) || via_pop > 1 ||
@@ -193,15 +214,8 @@ sip_msg_write(const struct sip_msg *msg, const struct sip_edits *ed,
 				      sip_pl(msg->vias[1].raw.p,
 					     h->value.p + h->value.len));
 		} else if (h == route1 && route_pop) {
-			const char *pos = h->value.p;
-			const char *end = h->value.p + h->value.len;
-			struct dg_pl v, rest;
-
-			if (sip_list_split(&pos, end, &v) < 0)
-				return -EINVAL;
-			rest = sip_pl_trim(sip_pl(pos, end));
-			if (rest.len > 0)
-				w_hdr(&w, h->name, rest);
+			if (route_left.len > 0)
+				w_hdr(&w, h->name, route_left);
 		} else if (h == mf1 && mf != NULL) {
 			w_num_hdr(&w, h->name, mf->num);
 		} else if (h->id == SIP_HDR_CONTENT_LENGTH && !wrote_cl) {

@@ -98,6 +98,70 @@ views_in_buf(const struct sip_msg *m)
 			in_buf(m->routes[i]);
 }
 
+static void
+add(struct sip_edits *ed, enum sip_edit_op op, const char *val, uint32_t num)
+{
+	struct sip_edit e = { .op = op, .num = num };
+
+	if (val != NULL)
+		e.val = (struct dg_pl){ val, strlen(val) };
+	if (sip_edits_add(ed, &e) != 0)
+		abort();
+}
+
+/* A proxy's rewrite of msg (decoded without error): what the output
+ * decodes to agrees with the edits. */
+static void
+check_edits(size_t seed)
+{
+	static const char via[] = "SIP/2.0/UDP 192.0.2.10:5070;branch=z9hG4bKfz;rport";
+	struct sip_edits ed;
+	struct sip_perr err;
+	bool pop = (seed & 2) != 0 && msg.n_vias > 1;
+	bool routes = (msg.parsed & (SIP_HDR_F_ROUTE | SIP_HDR_F_RECORD_ROUTE)) ==
+		(SIP_HDR_F_ROUTE | SIP_HDR_F_RECORD_ROUTE);
+	int vias;
+	ssize_t n;
+
+	if (msg.n_hdrs > SIP_MSG_MAX_HDRS - 4 || msg.n_vias >= SIP_MSG_MAX_VIAS)
+		return;
+	sip_edits_init(&ed);
+	if (pop)
+		add(&ed, SIP_EDIT_VIA_POP, NULL, 0);
+	add(&ed, SIP_EDIT_VIA_PUSH, via, 0);
+	add(&ed, SIP_EDIT_MAX_FORWARDS_SET, NULL, 42);
+	add(&ed, SIP_EDIT_RR_PUSH, "<sip:192.0.2.10;lr>", 0);
+	if (msg.is_request && (seed & 4))
+		add(&ed, SIP_EDIT_RURI_SET, "sip:x@192.0.2.99:5080", 0);
+	if (routes && msg.n_routes > 0 && (seed & 8))
+		add(&ed, SIP_EDIT_ROUTE_POP, NULL, 0);
+	if (seed & 16)
+		add(&ed, SIP_EDIT_BODY_SET, "v=0\r\n", 0);
+	n = sip_msg_write(&msg, &ed, out, sizeof(out));
+	if (n < 0)
+		return;
+	lo = out;
+	hi = out + n;
+	if (sip_msg_decode(&msg2, out, (size_t)n, &err) != 0)
+		abort();
+	views_in_buf(&msg2);
+	vias = msg.n_vias + 1 - (pop ? 1 : 0);
+	if (msg2.n_vias != vias || msg2.vias[0].port != 5070 ||
+	    msg2.max_forwards != 42 || msg2.method != msg.method ||
+	    ((msg.have & SIP_HAVE_CALL_ID) &&
+	     !dg_pl_eq(msg2.call_id, msg.call_id)) ||
+	    ((msg.have & SIP_HAVE_CSEQ) && msg2.cseq.num != msg.cseq.num) ||
+	    (msg.is_request && (seed & 4) && msg2.ruri.port != 5080) ||
+	    ((seed & 16) ? msg2.body.len != 5 : !dg_pl_eq(msg2.body, msg.body)))
+		abort();
+	if (routes &&
+	    sip_msg_parse_hdrs(&msg2, SIP_HDR_F_ROUTE | SIP_HDR_F_RECORD_ROUTE,
+			       &err) == 0 &&
+	    (msg2.n_rroutes != msg.n_rroutes + 1 ||
+	     msg2.n_routes != msg.n_routes - ((msg.n_routes > 0 && (seed & 8)) ? 1 : 0)))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -173,5 +237,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (sip_msg_frame(out, (size_t)n, sizeof(out)) != n)
 		abort();
+	check_edits(size);
 	return 0;
 }

@@ -240,6 +240,33 @@ test_write_body_and_headers(void **state)
 	free(f);
 }
 
+/* Route pop removes the first Route value, past empty Route lines and
+ * empty list elements (found by fuzzing). */
+static void
+test_write_route_pop_skips_empty(void **state)
+{
+	static const char req[] =
+		"MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		"Route:\r\nRoute: , <sip:r1;lr>, <sip:r2;lr>\r\n"
+		"To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\n"
+		"Call-ID: c\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n";
+	static const char want[] =
+		"MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		"Route:\r\nRoute: <sip:r2;lr>\r\n"
+		"To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\n"
+		"Call-ID: c\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n";
+	struct sip_edits ed;
+	ssize_t n;
+
+	(void)state;
+	decode(&msg, req, sizeof(req) - 1);
+	sip_edits_init(&ed);
+	edit(&ed, SIP_EDIT_ROUTE_POP, NULL, 0);
+	n = sip_msg_write(&msg, &ed, out, sizeof(out));
+	assert_int_equal(n, sizeof(want) - 1);
+	assert_memory_equal(out, want, sizeof(want) - 1);
+}
+
 /* Edits that do not fit the message are refused. */
 static void
 test_write_bad_edits(void **state)
@@ -273,6 +300,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_write_proxy_edits),
 		cmocka_unit_test(test_write_two_rr),
 		cmocka_unit_test(test_write_body_and_headers),
+		cmocka_unit_test(test_write_route_pop_skips_empty),
 		cmocka_unit_test(test_write_bad_edits),
 	};
 
