@@ -17,6 +17,7 @@
 
 #include "cp_conf.h"
 #include "dg_log.h"
+#include "ng_media.h"
 #include "sip_server.h"
 #include "uring_loop.h"
 #include "uring_signal.h"
@@ -28,6 +29,7 @@ struct cp_main {
 	struct uring_loop loop;
 	struct uring_signal sig;
 	struct sip_server *srv;
+	struct ng_media *media;		/* role media: the ng server */
 	const char *config_path;	/* NULL: the embedded default */
 	int exit_code;
 };
@@ -100,6 +102,8 @@ main_on_signal(struct uring_signal *sig, int signo)
 		break;
 	case SIGUSR1:
 		sip_server_stats_log(m->srv);
+		if (m->media != NULL)
+			ng_media_stats_log(m->media);
 		break;
 	default:
 		break;
@@ -155,6 +159,14 @@ main_run(struct cp_main *m, const struct cp_conf *conf)
 			dg_log_quote(q, sizeof(q), err, strlen(err)));
 		goto out_signal;
 	}
+	if (conf->role == CP_ROLE_MEDIA) {
+		ret = ng_media_start(&m->media, &m->loop, conf, err, sizeof(err));
+		if (ret < 0) {
+			DG_LOG(DG_LOG_ERROR, "start", "status=error error=%s",
+				dg_log_quote(q, sizeof(q), err, strlen(err)));
+			goto out_signal;
+		}
+	}
 	DG_LOG(DG_LOG_INFO, "start", "status=ok version=%s role=%s name=%s config=%s pid=%d",
 		DRONGO_VERSION, cp_role_names[conf->role], conf->name,
 		conf->source, (int)getpid());
@@ -169,6 +181,7 @@ out_signal:
 	uring_signal_stop(&m->sig);
 out_loop:
 	uring_loop_fini(&m->loop);
+	ng_media_destroy(m->media);
 	sip_server_destroy(m->srv);
 	free(m->srv);
 	return ret < 0 ? 1 : 0;

@@ -31,6 +31,7 @@ conf_defaults(struct cp_conf *conf)
 	conf->udp_buffers = 256;
 	conf->udp_socket_buffer = 4194304;
 	conf->tcp_connections = 4096;
+	cp_conf_media_defaults(&conf->media);
 }
 
 /* The default listeners, used when sip.listen is absent. */
@@ -425,12 +426,19 @@ section_empty(const struct dg_conf_node *sec)
 }
 
 static int
+conf_media(const struct dg_conf_node *sec, struct cp_conf *conf)
+{
+	return cp_conf_media_parse(sec, &conf->media);
+}
+
+static int
 conf_walk(const struct dg_conf *doc, struct cp_conf *conf)
 {
 	static const char *const keys[] = { "node", "sip", "log", "limits",
-		NULL };
+		"media", NULL };
 	static int (*const parse[])(const struct dg_conf_node *,
-		struct cp_conf *) = { conf_node, conf_sip, conf_log, conf_limits };
+		struct cp_conf *) = { conf_node, conf_sip, conf_log, conf_limits,
+		conf_media };
 	const struct dg_conf_node *root = dg_conf_root(doc);
 	const struct dg_conf_node *sec;
 	unsigned int i;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "cp_conf_media.h"
 #include "dg_conf.h"
 #include "dg_log.h"
 
@@ -72,6 +73,8 @@ struct cp_conf {
 	uint32_t udp_buffers;
 	uint32_t udp_socket_buffer;
 	uint32_t tcp_connections;
+	/* media (role media: cp_conf_media.h) */
+	struct cp_conf_media media;
 };
 
 /** Role names in enum order, NULL-terminated. */
