@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Inside the proxy core, shared by its two files: sip_proxy.c (requests:
+ * checks, authentication, registrar, routing decisions, CANCEL, ACK and
+ * stray responses, the layer's lifetime) and sip_proxy_branch.c (call
+ * contexts, branches and the responses they bring back). Not a public
+ * header: only those two include it.
+ */
+#ifndef DRONGO_CONTROLPLANE_PROXY_SIP_PROXY_PRIV_H
+#define DRONGO_CONTROLPLANE_PROXY_SIP_PROXY_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sip_best.h"
+#include "sip_proxy.h"
+
+#define SIP_PX_MAX_TARGETS 16
+#define SIP_PX_MAX_BRANCHES 24
+#define SIP_PX_OUT_MAX 65536
+#define SIP_PX_CHAL_MAX 4096
+
+struct sip_px_call;
+
+/* Where one branch goes: a binding of a local user, or a route upstream. */
+struct sip_px_target {
+	char *ruri;			/* NULL: keep the Request-URI */
+	char *route;			/* Route values to push (from Path), or NULL */
+	struct sip_txn_dest dst;
+	uint16_t q;
+};
+
+/* One branch: a client transaction of the call. */
+struct sip_px_branch {
+	struct sip_px_call *call;
+	struct sip_txn *ct;
+	bool done;
+	bool got_prov;
+	bool cancel_wanted;
+	bool terminated;
+};
+
+/* A forwarded request: its server transaction, targets, branches, best answer. */
+struct sip_px_call {
+	struct sip_proxy *p;
+	struct sip_txn *st;
+	enum sip_method method;
+	unsigned int live;		/* st, client transactions, callers in flight */
+	bool final_sent;
+	bool cancelled;
+	bool starting;
+	bool failover;			/* a route: one target at a time */
+	bool loose;			/* next hop taken from Route */
+	bool strip_pauth;		/* our realm's Proxy-Authorization was used */
+	bool overload;			/* a branch found the transaction table full */
+	unsigned int n_targets;
+	unsigned int next_target;
+	struct sip_px_target targets[SIP_PX_MAX_TARGETS];
+	unsigned int n_branches;
+	unsigned int n_pending;
+	struct sip_px_branch branches[SIP_PX_MAX_BRANCHES];
+	struct sip_best best;
+	char *best_buf;
+	size_t best_len;
+	char *chal;
+	size_t chal_len;
+	struct sip_dialog *dlg;
+	char to_tag[24];
+};
+
+/* The proxy: environment, settings, layer, dialogs, scratch buffers. */
+struct sip_proxy {
+	struct sip_proxy_env env;
+	struct sip_proxy_conf conf;
+	struct sip_txn_layer *layer;
+	struct sip_dialogs *dialogs;
+	struct sip_proxy_stats stats;
+	uint64_t branch_seq;
+	struct sip_msg req;		/* a request decoded again (large) */
+	struct sip_msg tmp;		/* a stored response decoded again */
+	char out_req[SIP_PX_OUT_MAX];
+	char out_rsp[SIP_PX_OUT_MAX];
+	char route_buf[8192];
+};
+
+/* Reference counting of call contexts (server + client transactions + callers). */
+struct sip_px_call *sip_px_call_ref(struct sip_px_call *call);
+
+void sip_px_call_unref(struct sip_px_call *call);
+
+/* A response the proxy makes itself, to request msg of st. */
+void sip_px_reply(struct sip_proxy *p, struct sip_txn *st, const struct sip_msg *msg,
+		int code, const char *reason, const char *hdrs);
+
+/* The same on a call (once: a call answers one final response). */
+void sip_px_call_reply(struct sip_px_call *call, int code, const char *reason,
+		const char *hdrs);
+
+/* INVITE, SUBSCRIBE or REFER outside a dialog: gets Record-Route. */
+bool sip_px_dialog_creating(const struct sip_msg *msg);
+
+/* The request for one branch, written into p->out_req. */
+ssize_t sip_px_build_request(struct sip_proxy *p, const struct sip_msg *msg,
+		const struct sip_txn_dest *src, const struct sip_px_target *t,
+		const struct sip_rr_plan *plan_in, void *local,
+		const struct sockaddr_storage *laddr, enum sip_transport ltp,
+		const char *branch, bool strip_pauth);
+
+/* Start a branch to target ti, or to the Route next hop when ti < 0. */
+int sip_px_branch_start(struct sip_px_call *call, int ti);
+
+/* Start the next targets, or answer when no branch is left. */
+void sip_px_maybe_final(struct sip_px_call *call);
+
+/* CANCEL a branch now, or once it has sent a provisional response. */
+void sip_px_cancel_branch(struct sip_px_branch *br);
+
+/* A response without our top Via, written into p->out_rsp. */
+ssize_t sip_px_strip_via(struct sip_proxy *p, const struct sip_msg *msg);
+
+/* Transaction-user callbacks of the client side (struct sip_txn_tu). */
+void sip_px_on_response(void *arg, struct sip_txn *ct, const struct sip_msg *msg,
+		const struct sip_txn_dest *src);
+
+void sip_px_on_timeout(void *arg, struct sip_txn *txn);
+
+void sip_px_on_transport_error(void *arg, struct sip_txn *txn, int err);
+
+void sip_px_on_terminated(void *arg, struct sip_txn *txn, enum sip_txn_end why);
+
+/* A call context for server transaction st, owned by it. */
+struct sip_px_call *sip_px_call_new(struct sip_proxy *p, struct sip_txn *st, const struct sip_msg *msg);
+
+/* Completion of the location lookup of a local user: targets, then branches. */
+void sip_px_on_lookup(void *arg, int err, const struct sip_loc_record *rec);
+
+#endif
