@@ -841,6 +841,77 @@ test_key_wipe_and_passthrough(void **state)
 	dp_srtp_ctx_destroy(t_lib, (uint32_t)idx);
 }
 
+/* API misuse is refused cleanly: bad suite or direction (key still wiped), full context array, backend mismatches, double init. */
+static void
+test_api_errors(void **state)
+{
+	struct dp_srtp_ctx_params p = { .dir = DP_SRTP_DIR_PROTECT, .flags = DP_SRTP_F_SSRC_ANY };
+	struct dp_srtp_conf conf = { .backend = DP_SRTP_BACKEND_LIBSRTP, .nb_workers = 1, .nb_ctx = 1 };
+	struct dp_srtp_worker *w;
+	struct dp_srtp_key k, zero;
+	int idx[64], i, n;
+
+	(void)state;
+	memset(&zero, 0, sizeof(zero));
+	t_key(&k, DP_SRTP_AES_CM_128_HMAC_SHA1_80, 1);
+	k.suite = DP_SRTP_SUITE__COUNT;
+	assert_int_equal(dp_srtp_ctx_create(t_cd, &p, &k), -EINVAL);
+	assert_memory_equal(&k, &zero, sizeof(zero));
+	t_key(&k, DP_SRTP_AES_CM_128_HMAC_SHA1_80, 1);
+	p.dir = (enum dp_srtp_dir)7;
+	assert_int_equal(dp_srtp_ctx_create(t_lib, &p, &k), -EINVAL);
+	assert_memory_equal(&k, &zero, sizeof(zero));
+	p.dir = DP_SRTP_DIR_PROTECT;
+	assert_int_equal(dp_srtp_init(&conf), -EALREADY);
+	assert_int_equal(dp_srtp_worker_create(&w, 2), -EINVAL);
+	assert_int_equal(dp_srtp_worker_use_cpu_crypto(t_lib, true), -ENOTSUP);
+	/* Every slot of the worker's array, then one more. */
+	for (n = 0; n < 64; n++) {
+		t_key(&k, DP_SRTP_AEAD_AES_128_GCM, (uint8_t)n);
+		idx[n] = dp_srtp_ctx_create(t_lib, &p, &k);
+		if (idx[n] < 0)
+			break;
+	}
+	assert_int_equal(n, 64);
+	t_key(&k, DP_SRTP_AEAD_AES_128_GCM, 99);
+	assert_int_equal(dp_srtp_ctx_create(t_lib, &p, &k), -ENOSPC);
+	for (i = 0; i < n; i++)
+		dp_srtp_ctx_destroy(t_lib, (uint32_t)idx[i]);
+	/* Destroying a free or out-of-range slot changes nothing. */
+	dp_srtp_ctx_destroy(t_lib, (uint32_t)idx[0]);
+	dp_srtp_ctx_destroy(t_lib, 1000);
+	assert_int_equal(dp_srtp_worker_stats(t_lib)->ctx_destroyed,
+			dp_srtp_worker_stats(t_lib)->ctx_created);
+}
+
+/* Bad process configuration: each refused with its own error, nothing left set up. */
+static void
+test_init_errors(void **state)
+{
+	struct dp_srtp_conf conf = {
+		.backend = DP_SRTP_BACKEND_CRYPTODEV, .nb_workers = 1, .nb_sessions = 8,
+		.nb_ctx = 4, .socket_id = SOCKET_ID_ANY,
+	};
+	struct dp_srtp_worker *w;
+
+	(void)state;
+	conf.replay_window = 100;
+	assert_int_equal(dp_srtp_init(&conf), -EINVAL);
+	conf.replay_window = 64;
+	conf.nb_sessions = 0;
+	assert_int_equal(dp_srtp_init(&conf), -EINVAL);
+	conf.nb_sessions = 8;
+	conf.cryptodev = "no_such_cryptodev";
+	assert_int_equal(dp_srtp_init(&conf), -ENODEV);
+	assert_int_equal(dp_srtp_worker_create(&w, 0), -EINVAL);
+	/* The EAL's own vdev by name works, and a libsrtp2 worker next to it. */
+	conf.cryptodev = "crypto_aesni_mb";
+	assert_int_equal(dp_srtp_init(&conf), 0);
+	assert_int_equal(dp_srtp_worker_create(&w, 0), 0);
+	dp_srtp_worker_destroy(w);
+	dp_srtp_fini();
+}
+
 static int
 t_setup(uint32_t nb_sessions)
 {
@@ -934,10 +1005,14 @@ main(void)
 		cmocka_unit_test(test_header_checks),
 		cmocka_unit_test(test_offset_and_padding),
 		cmocka_unit_test(test_mixed_burst),
+		cmocka_unit_test(test_api_errors),
 		cmocka_unit_test(test_key_wipe_and_passthrough),
 	};
 	const struct CMUnitTest pool_tests[] = {
 		cmocka_unit_test(test_session_pool_exhaustion),
+	};
+	const struct CMUnitTest init_tests[] = {
+		cmocka_unit_test(test_init_errors),
 	};
 	int fails;
 
@@ -954,6 +1029,7 @@ main(void)
 	fails = cmocka_run_group_tests_name("srtp", main_tests, t_group_setup, t_group_teardown);
 	fails += cmocka_run_group_tests_name("srtp_pool", pool_tests, t_small_setup,
 			t_group_teardown);
+	fails += cmocka_run_group_tests_name("srtp_init", init_tests, NULL, NULL);
 	rte_mempool_free(t_pool);
 	(void)rte_eal_cleanup();
 	return fails;
