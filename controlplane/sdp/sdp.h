@@ -344,6 +344,25 @@ struct sdp_stream {
 int sdp_stream_get(const struct sdp_session *s, unsigned int idx,
 		   struct sdp_stream *out);
 
+/* a=rtpmap and a=fmtp of one payload type (views into the description). */
+struct sdp_rtpmap {
+	uint8_t pt;
+	struct dg_pl encoding;		/* "PCMU", "opus"; unset when no a=rtpmap */
+	uint32_t clock;			/* Hz, 0 when absent */
+	struct dg_pl enc_params;	/* "2" of "opus/48000/2", unset when absent */
+	struct dg_pl fmtp;		/* parameters of a=fmtp, unset when absent */
+};
+
+/**
+ * The a=rtpmap and a=fmtp of payload type pt in m= section idx.
+ *
+ * @return 0 (a static payload type with neither line gives unset views);
+ *   -EINVAL when idx is out of range or pt > 127; -ENOENT when pt is not
+ *   among the section's formats.
+ */
+int sdp_media_rtpmap(const struct sdp_session *s, unsigned int idx,
+		     unsigned int pt, struct sdp_rtpmap *out);
+
 /* Which transport the side receiving the rewritten SDP uses. */
 enum sdp_xport {
 	SDP_XPORT_KEEP = 0,	/* profile and a=crypto as received */

@@ -61,4 +61,10 @@ int sdp_crypto_parse(struct sdp_crypto *c, struct dg_pl val,
  */
 int sdp_addr_check(struct sdp_conn *conn, const char **reason);
 
+/**
+ * Parse a c= value: <nettype> <addrtype> <address>[/<ttl>][/<count>].
+ * @return 0, or -EBADMSG with *reason.
+ */
+int sdp_conn_parse(struct sdp_conn *c, struct dg_pl val, const char **reason);
+
 #endif

@@ -157,7 +157,7 @@ sdp_addr_check(struct sdp_conn *conn, const char **reason)
 }
 
 /* c=<nettype> <addrtype> <address>[/<ttl>][/<count>] */
-static int
+int
 sdp_conn_parse(struct sdp_conn *c, struct dg_pl val, const char **reason)
 {
 	struct dg_pl rest = val, addr;

@@ -509,14 +509,8 @@ emit_media(struct sdp_emit *e, const struct sdp_plan *pl, unsigned int i)
 
 			/* every c= of the section moves, except a hold address */
 			c = m->conn;
-			if (j != m->conn.line) {
-				struct dg_pl rest = l->val;
-
-				(void)sdp_tok_next(&rest, &c.nettype);
-				(void)sdp_tok_next(&rest, &c.addrtype);
-				c.addr = rest;
-				(void)sdp_addr_check(&c, &reason);
-			}
+			if (j != m->conn.line)
+				(void)sdp_conn_parse(&c, l->val, &reason);
 			if (c.hold)
 				emit_copy(e, l);
 			else

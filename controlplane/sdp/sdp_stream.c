@@ -92,3 +92,68 @@ sdp_stream_get(const struct sdp_session *s, unsigned int idx,
 					out->rtcp_port);
 	return err;
 }
+
+/* Is pt one of the space-separated formats of fmts? */
+static bool
+sdp_fmts_have(struct dg_pl fmts, unsigned int pt)
+{
+	struct dg_pl rest = fmts, t;
+	uint64_t v;
+
+	while (sdp_tok_next(&rest, &t))
+		if (sdp_pl_u64(t, 127, &v) && v == pt)
+			return true;
+	return false;
+}
+
+/* <encoding>[/<clock>[/<params>]], a shape the parser checked. */
+static void
+sdp_rtpmap_split(struct dg_pl enc, struct sdp_rtpmap *out)
+{
+	const char *end = enc.p + enc.len;
+	const char *s1 = memchr(enc.p, '/', enc.len), *s2;
+	uint64_t v;
+
+	out->encoding = sdp_pl(enc.p, s1 != NULL ? s1 : end);
+	if (s1 == NULL)
+		return;
+	s2 = memchr(s1 + 1, '/', (size_t)(end - s1 - 1));
+	if (sdp_pl_u64(sdp_pl(s1 + 1, s2 != NULL ? s2 : end), UINT32_MAX, &v))
+		out->clock = (uint32_t)v;
+	if (s2 != NULL)
+		out->enc_params = sdp_pl(s2 + 1, end);
+}
+
+int
+sdp_media_rtpmap(const struct sdp_session *s, unsigned int idx,
+		 unsigned int pt, struct sdp_rtpmap *out)
+{
+	const struct sdp_media *m;
+	unsigned int j;
+	uint64_t v;
+
+	if (idx >= s->n_media || pt > 127)
+		return -EINVAL;
+	m = &s->media[idx];
+	if (!sdp_fmts_have(m->fmts, pt))
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	out->pt = (uint8_t)pt;
+	for (j = m->line; j < m->end; j++) {
+		const struct sdp_line *l = &s->lines[j];
+		struct dg_pl rest = l->aval, t;
+
+		if ((l->attr != SDP_ATTR_RTPMAP && l->attr != SDP_ATTR_FMTP) ||
+		    !sdp_tok_next(&rest, &t) || !sdp_pl_u64(t, 127, &v) || v != pt)
+			continue;
+		if (l->attr == SDP_ATTR_FMTP) {
+			if (!dg_pl_isset(out->fmtp))
+				out->fmtp = rest;
+			continue;
+		}
+		if (dg_pl_isset(out->encoding))
+			continue;
+		sdp_rtpmap_split(rest, out);
+	}
+	return 0;
+}

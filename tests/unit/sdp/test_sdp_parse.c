@@ -557,6 +557,55 @@ test_base64(void **state)
 	assert_int_equal(sdp_base64_decode(DG_PL("Zm9vYmFy"), out, 5), -ENOSPC);
 }
 
+static bool
+pl_unset(struct dg_pl pl)
+{
+	return pl.p == NULL;
+}
+
+/* rtpmap/fmtp per payload type: encoding, clock, channels, fmtp; static types without lines; absent types. */
+static void
+test_rtpmap(void **state)
+{
+	static const char *const lpc =
+		"v=0\r\no=m 1 1 IN IP4 192.0.2.5\r\ns=-\r\nc=IN IP4 192.0.2.5\r\nt=0 0\r\n"
+		"m=video 3227 RTP/AVP 31\r\na=rtpmap:31 LPC\r\n";
+	struct sdp_rtpmap r;
+	size_t len;
+	char *b = load("sdp/webrtc-sdes.sdp", &len);
+
+	(void)state;
+	assert_int_equal(sdp_parse(&sess, b, len, NULL), 0);
+	assert_int_equal(sdp_media_rtpmap(&sess, 0, 111, &r), 0);
+	assert_true(pl_is(r.encoding, "opus"));
+	assert_int_equal(r.clock, 48000);
+	assert_true(pl_is(r.enc_params, "2"));
+	assert_true(pl_is(r.fmtp, "minptime=10;useinbandfec=1"));
+	assert_int_equal(sdp_media_rtpmap(&sess, 0, 126, &r), 0);
+	assert_true(pl_is(r.encoding, "telephone-event"));
+	assert_true(pl_unset(r.enc_params));
+	assert_true(pl_unset(r.fmtp));
+	assert_int_equal(sdp_media_rtpmap(&sess, 0, 8, &r), -ENOENT);
+	assert_int_equal(sdp_media_rtpmap(&sess, 1, 0, &r), -EINVAL);
+	assert_int_equal(sdp_media_rtpmap(&sess, 0, 128, &r), -EINVAL);
+	free(b);
+	b = load("sdp/hold-sendonly.sdp", &len);
+	assert_int_equal(sdp_parse(&sess, b, len, NULL), 0);
+	assert_int_equal(sdp_media_rtpmap(&sess, 0, 101, &r), 0);
+	assert_true(pl_is(r.fmtp, "0-15"));
+	assert_int_equal(r.clock, 8000);
+	free(b);
+	b = load("sdp/rfc3264-10.1-offer.sdp", &len);
+	assert_int_equal(sdp_parse(&sess, b, len, NULL), 0);
+	assert_int_equal(sdp_media_rtpmap(&sess, 0, 97, &r), 0);
+	assert_true(pl_is(r.encoding, "iLBC"));
+	free(b);
+	assert_int_equal(sdp_parse(&sess, lpc, strlen(lpc), NULL), 0);
+	assert_int_equal(sdp_media_rtpmap(&sess, 0, 31, &r), 0);
+	assert_true(pl_is(r.encoding, "LPC"));
+	assert_int_equal(r.clock, 0);
+}
+
 /* Suite table: names both ways and key/salt lengths. */
 static void
 test_suites(void **state)
@@ -591,6 +640,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_lenient),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_suites),
+		cmocka_unit_test(test_rtpmap),
 	};
 
 	sdp_test_vectors = argc > 1 ? argv[1] : "tests/vectors";
