@@ -219,6 +219,19 @@ dp_srtp_burst_prefetch(struct dp_srtp_worker *w, const struct dp_srtp_pkt *pkts,
  * committed, so the worker latches a peer's address only for packets whose
  * verdict is DP_SRTP_OK.
  *
+ * What a context accepts (both backends alike unless said):
+ * - one SSRC per RTP and per RTCP direction: the given one, or with
+ *   DP_SRTP_F_SSRC_ANY the first authentic packet's; another SSRC is
+ *   DP_SRTP_BAD_HEADER (new keys or a new SSRC come with a new context);
+ * - no MKI; SRTCP always encrypted (E = 0 is refused, as libsrtp2 refuses
+ *   it); the first SRTCP index sent is 1, as libsrtp2 sends it;
+ * - protect refuses an RTP index it already sent (DP_SRTP_REPLAY_DUP) or one
+ *   behind its window (DP_SRTP_REPLAY_OLD), as libsrtp2 does, so a keystream
+ *   is never reused;
+ * - cryptodev backend: AEAD_AES_128_GCM RTP only with a 12-byte header (no
+ *   CSRC, no extension), because the session's AAD length is fixed; other
+ *   layouts are DP_SRTP_BAD_HEADER there (the libsrtp2 backend takes them).
+ *
  * @return the number of packets with verdict DP_SRTP_OK.
  */
 uint16_t
