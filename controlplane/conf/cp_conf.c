@@ -32,6 +32,26 @@ conf_defaults(struct cp_conf *conf)
 	conf->udp_socket_buffer = 4194304;
 	conf->tcp_connections = 4096;
 	cp_conf_media_defaults(&conf->media);
+	conf->http_enabled = true;
+	conf->http_max_connections = 64;
+	conf->http_idle_timeout_ms = 10000;
+}
+
+/* The default HTTP listeners: loopback only, IPv4 and IPv6, port 8080. */
+static void
+conf_default_http(struct cp_conf *conf)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&conf->http_listen[0];
+	struct sockaddr_in6 *sin6 =
+		(struct sockaddr_in6 *)&conf->http_listen[1];
+
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(8080);
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(8080);
+	sin6->sin6_addr = in6addr_loopback;
+	conf->n_http_listen = 2;
 }
 
 /* The default listeners, used when sip.listen is absent. */
@@ -416,6 +436,94 @@ conf_limits(const struct dg_conf_node *sec, struct cp_conf *conf)
 	return 0;
 }
 
+/* "127.0.0.1:8080", "[::1]:8080". */
+static int
+conf_http_addr(const struct dg_conf_node *node, struct sockaddr_storage *ss)
+{
+	const char *s = dg_conf_node_str(node);
+	char text[128], *port;
+	struct cp_listen l;
+	uint16_t p;
+	int err;
+
+	if (s == NULL || strlen(s) >= sizeof(text))
+		return dg_conf_error(node, "expected address:port");
+	memcpy(text, s, strlen(s) + 1);
+	port = strrchr(text, ':');
+	if (port == NULL)
+		return dg_conf_error(node, "'%s' is not address:port", s);
+	*port++ = '\0';
+	if (strchr(text, ':') != NULL && text[0] != '[')
+		return dg_conf_error(node,
+			"IPv6 address '%s' needs brackets: [addr]:port", text);
+	err = conf_port(node, port, &p);
+	if (err < 0)
+		return err;
+	memset(&l, 0, sizeof(l));
+	err = conf_addr(node, text, p, &l);
+	if (err < 0)
+		return err;
+	*ss = l.addr;
+	return 0;
+}
+
+static int
+conf_http(const struct dg_conf_node *sec, struct cp_conf *conf)
+{
+	static const char *const keys[] = { "enabled", "listen",
+		"max_connections", "idle_timeout", NULL };
+	const struct dg_conf_node *n, *item;
+	uint64_t v = conf->http_max_connections;
+	unsigned int i, j;
+	int err;
+
+	err = dg_conf_map_check_keys(sec, keys);
+	if (err < 0)
+		return err;
+	err = dg_conf_get_bool(sec, "enabled", &conf->http_enabled);
+	if (err < 0)
+		return err;
+	n = dg_conf_map_get(sec, "listen");
+	if (n != NULL) {
+		err = dg_conf_node_expect(n, DG_CONF_SEQ);
+		if (err < 0)
+			return err;
+		if (dg_conf_node_count(n) == 0)
+			return dg_conf_error(n, "at least one address is needed");
+		if (dg_conf_node_count(n) > CP_CONF_MAX_HTTP_LISTEN)
+			return dg_conf_error(n, "more than %d addresses",
+				CP_CONF_MAX_HTTP_LISTEN);
+		memset(conf->http_listen, 0, sizeof(conf->http_listen));
+		for (i = 0; i < dg_conf_node_count(n); i++) {
+			item = dg_conf_node_at(n, i);
+			err = conf_http_addr(item, &conf->http_listen[i]);
+			if (err < 0)
+				return err;
+			for (j = 0; j < i; j++)
+				if (memcmp(&conf->http_listen[j],
+						&conf->http_listen[i],
+						sizeof(conf->http_listen[i])) == 0)
+					return dg_conf_error(item,
+						"duplicate address");
+		}
+		conf->n_http_listen = i;
+	}
+	err = dg_conf_get_u64(sec, "max_connections", 1, 65536, &v);
+	if (err < 0)
+		return err;
+	conf->http_max_connections = (uint32_t)v;
+	return dg_conf_get_ms(sec, "idle_timeout", 100, 3600000,
+		&conf->http_idle_timeout_ms);
+}
+
+bool
+cp_conf_media_required(const struct cp_conf *conf)
+{
+	if (conf->media.required == CP_MEDIA_REQUIRED_AUTO)
+		return conf->role != CP_ROLE_LB;
+	return conf->media.required == CP_MEDIA_REQUIRED_TRUE;
+}
+
 /* A section present but empty ("log:") is null in YAML: treat as {}. */
 static bool
 section_empty(const struct dg_conf_node *sec)
@@ -435,10 +543,10 @@ static int
 conf_walk(const struct dg_conf *doc, struct cp_conf *conf)
 {
 	static const char *const keys[] = { "node", "sip", "log", "limits",
-		"media", NULL };
+		"media", "http", NULL };
 	static int (*const parse[])(const struct dg_conf_node *,
 		struct cp_conf *) = { conf_node, conf_sip, conf_log, conf_limits,
-		conf_media };
+		conf_media, conf_http };
 	const struct dg_conf_node *root = dg_conf_root(doc);
 	const struct dg_conf_node *sec;
 	unsigned int i;
@@ -478,6 +586,7 @@ conf_begin(struct cp_conf *conf, const char *name)
 {
 	conf_defaults(conf);
 	conf_default_listen(conf);
+	conf_default_http(conf);
 	snprintf(conf->source, sizeof(conf->source), "%s", name);
 }
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The configuration of drongo: the schema (node, sip, log, limits), its
- * defaults, and loading from a file or from the embedded copy of
- * config/drongo.yaml. A bad value fails with "file:line: key: reason";
+ * The configuration of drongo: the schema (node, sip, log, limits, http,
+ * media), its defaults, and loading from a file or from the embedded copy
+ * of config/drongo.yaml. A bad value fails with "file:line: key: reason";
  * unknown keys are errors. Sections are parsed one function each, so new
- * sections (http, registrar, media ...) are added beside the others.
+ * sections (registrar ...) are added beside the others.
  */
 #ifndef DRONGO_CONTROLPLANE_CONF_CP_CONF_H
 #define DRONGO_CONTROLPLANE_CONF_CP_CONF_H
@@ -22,6 +22,7 @@
 #define CP_CONF_MAX_DOMAINS 16
 #define CP_CONF_NAME_MAX 64
 #define CP_CONF_DOMAIN_MAX 256
+#define CP_CONF_MAX_HTTP_LISTEN 8
 
 /** The bytes of config/drongo.yaml, NUL-terminated (generated at build). */
 extern const char cp_conf_default_yaml[];
@@ -75,10 +76,22 @@ struct cp_conf {
 	uint32_t tcp_connections;
 	/* media (role media: cp_conf_media.h) */
 	struct cp_conf_media media;
+	/* http */
+	bool http_enabled;
+	struct sockaddr_storage http_listen[CP_CONF_MAX_HTTP_LISTEN];
+	unsigned int n_http_listen;
+	uint32_t http_max_connections;
+	uint64_t http_idle_timeout_ms;
 };
 
 /** Role names in enum order, NULL-terminated. */
 extern const char *const cp_role_names[];
+
+/**
+ * Whether /health needs the local data plane: media.required, where auto
+ * means yes for the edge and media roles and no for lb.
+ */
+bool cp_conf_media_required(const struct cp_conf *conf);
 
 /** Transport names in enum order, NULL-terminated. */
 extern const char *const cp_transport_names[];

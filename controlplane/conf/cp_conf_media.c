@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The "media" section: ng_listen (address:port, IPv6 in brackets),
- * dp_instance, advertise (an IP literal) and timeout.
+ * dp_instance, advertise (an IP literal), timeout and required (whether
+ * /health waits for the local data plane).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,6 +11,9 @@
 #include <string.h>
 
 #include "cp_conf_media.h"
+
+const char *const cp_media_required_names[] = { "auto", "true", "false",
+	NULL };
 
 void
 cp_conf_media_defaults(struct cp_conf_media *m)
@@ -77,9 +81,10 @@ int
 cp_conf_media_parse(const struct dg_conf_node *sec, struct cp_conf_media *m)
 {
 	static const char *const keys[] = { "ng_listen", "dp_instance",
-		"advertise", "timeout", NULL };
+		"advertise", "timeout", "required", NULL };
 	const struct dg_conf_node *n;
 	struct in6_addr a;
+	unsigned int r;
 	const char *s;
 	uint64_t v;
 	int err;
@@ -111,5 +116,10 @@ cp_conf_media_parse(const struct dg_conf_node *sec, struct cp_conf_media *m)
 	if (err < 0)
 		return err;
 	m->timeout_s = (uint32_t)(v / 1000);
+	r = m->required;
+	err = dg_conf_get_enum(sec, "required", cp_media_required_names, &r);
+	if (err < 0)
+		return err;
+	m->required = (enum cp_media_required)r;
 	return 0;
 }

@@ -14,12 +14,24 @@
 
 #include "dg_conf.h"
 
+/** media.required: whether /health waits for the local data plane. */
+enum cp_media_required {
+	CP_MEDIA_REQUIRED_AUTO,		/* edge and media: yes; lb: no */
+	CP_MEDIA_REQUIRED_TRUE,
+	CP_MEDIA_REQUIRED_FALSE,
+	CP_MEDIA_REQUIRED__COUNT,
+};
+
+/** media.required values in enum order, NULL-terminated. */
+extern const char *const cp_media_required_names[];
+
 struct cp_conf_media {
 	struct sockaddr_storage ng_listen;	/* default 127.0.0.1:2223 */
 	socklen_t ng_listen_len;
 	uint32_t dp_instance;			/* default 0 */
 	char advertise[INET6_ADDRSTRLEN];	/* "" : the relay's own address */
 	uint32_t timeout_s;			/* default 60 */
+	enum cp_media_required required;	/* default auto */
 };
 
 /** Fill the defaults (the values when the section is absent). */

@@ -266,8 +266,10 @@ static void
 test_unknown_keys(void **state)
 {
 	(void)state;
-	expect_error("node:\n  role: edge\nhttp:\n  port: 8080\n",
-		"drongo.yaml:3: http: unknown key");
+	expect_error("node:\n  role: edge\nstats:\n  port: 8080\n",
+		"drongo.yaml:3: stats: unknown key");
+	expect_error("http:\n  port: 8080\n",
+		"drongo.yaml:2: port: unknown key");
 	expect_error("sip:\n  listen:\n    - udp:0.0.0.0:5060\n  lisen: x\n",
 		"drongo.yaml:4: lisen: unknown key");
 	expect_error("log:\n  level: info\n  file: /tmp/x\n",
@@ -304,6 +306,75 @@ test_missing_file(void **state)
 		"/nonexistent/drongo.yaml: No such file or directory");
 }
 
+static const char *
+addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)ss;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, ntohs(sin6->sin6_port));
+	} else {
+		const struct sockaddr_in *sin = (const void *)ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(sin->sin_port));
+	}
+	return buf;
+}
+
+/* http: loopback :8080 by default; listen, limits and switches as written. */
+static void
+test_http_section(void **state)
+{
+	struct cp_conf conf;
+	char err[512], buf[64];
+
+	(void)state;
+	assert_int_equal(load(&conf, "", err, sizeof(err)), 0);
+	assert_true(conf.http_enabled);
+	assert_int_equal(conf.n_http_listen, 2);
+	assert_string_equal(addr_text(&conf.http_listen[0], buf, sizeof(buf)),
+		"127.0.0.1:8080");
+	assert_string_equal(addr_text(&conf.http_listen[1], buf, sizeof(buf)),
+		"[::1]:8080");
+	assert_int_equal(conf.http_max_connections, 64);
+	assert_int_equal(conf.http_idle_timeout_ms, 10000);
+	assert_int_equal(conf.media.required, CP_MEDIA_REQUIRED_AUTO);
+	assert_true(cp_conf_media_required(&conf));
+	assert_int_equal(load(&conf, "http:\n  enabled: false\n"
+		"  listen: [\"0.0.0.0:9100\"]\n  max_connections: 3\n"
+		"  idle_timeout: 2s\nmedia:\n  required: false\n",
+		err, sizeof(err)), 0);
+	assert_false(conf.http_enabled);
+	assert_int_equal(conf.n_http_listen, 1);
+	assert_string_equal(addr_text(&conf.http_listen[0], buf, sizeof(buf)),
+		"0.0.0.0:9100");
+	assert_int_equal(conf.http_max_connections, 3);
+	assert_int_equal(conf.http_idle_timeout_ms, 2000);
+	assert_false(cp_conf_media_required(&conf));
+	/* auto: the balancer has no data plane to wait for. */
+	assert_int_equal(load(&conf, "node:\n  role: lb\n", err, sizeof(err)), 0);
+	assert_false(cp_conf_media_required(&conf));
+	assert_int_equal(load(&conf, "node:\n  role: lb\nmedia:\n"
+		"  required: true\n", err, sizeof(err)), 0);
+	assert_true(cp_conf_media_required(&conf));
+	expect_error("http:\n  listen:\n    - 127.0.0.1:0\n",
+		"drongo.yaml:3: listen: port 0 out of range");
+	expect_error("http:\n  listen:\n    - ::1:8080\n",
+		"drongo.yaml:3: listen: IPv6 address '::1' needs brackets: [addr]:port");
+	expect_error("http:\n  listen:\n    - 127.0.0.1:80\n"
+		"    - 127.0.0.1:80\n", "drongo.yaml:4: listen: duplicate address");
+	expect_error("http:\n  listen: []\n",
+		"drongo.yaml:2: listen: at least one address is needed");
+	expect_error("http:\n  max_connections: 0\n",
+		"drongo.yaml:2: max_connections: 0 out of range (1..65536)");
+	expect_error("media:\n  required: maybe\n",
+		"drongo.yaml:2: required: unknown value 'maybe' (expected auto|true|false)");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -314,6 +385,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_bad_listen),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_unknown_keys),
+		cmocka_unit_test(test_http_section),
 		cmocka_unit_test(test_yaml_errors),
 		cmocka_unit_test(test_missing_file),
 	};
