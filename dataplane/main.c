@@ -125,6 +125,37 @@ dp_worker_setup(struct dp_main *dm, struct dg_shm_region *reg,
 	return 0;
 }
 
+/* The detailed drop reasons (the shm region holds them folded into the
+ * ABI's coarser ones), one line per worker at exit. */
+static void
+dp_workers_log(const struct dp_main *dm)
+{
+	char line[1024];
+	unsigned int w, r;
+	size_t off;
+
+	for (w = 0; w < dm->nworkers; w++) {
+		const struct dp_worker_stats *st = &dm->workers[w]->st;
+
+		off = 0;
+		line[0] = '\0';
+		for (r = 1; r < DP_DROP__COUNT && off < sizeof(line); r++)
+			if (st->drops[r] != 0)
+				off += (size_t)snprintf(line + off,
+						sizeof(line) - off,
+						" drop_%s=%llu", dp_drop_name(r),
+						(unsigned long long)st->drops[r]);
+		DG_LOG(DG_LOG_INFO, "dp.worker.stop",
+		       "worker=%u rx=%llu tx=%llu exceptions=%llu "
+		       "srtp_unprotected=%llu srtp_protected=%llu%s", w,
+		       (unsigned long long)st->rx_pkts,
+		       (unsigned long long)st->tx_pkts,
+		       (unsigned long long)st->exceptions,
+		       (unsigned long long)st->srtp_unprotected,
+		       (unsigned long long)st->srtp_protected, line);
+	}
+}
+
 static void
 dp_workers_free(struct dp_main *dm)
 {
@@ -275,6 +306,7 @@ main(int argc, char **argv)
 		rte_eal_remote_launch(dp_worker_main, dm.workers[w++], lcore);
 	dp_main_loop(&dm);
 	rte_eal_mp_wait_lcore();
+	dp_workers_log(&dm);
 	DG_LOG(DG_LOG_INFO, "dp.stop", "arp_replies=%llu icmp_replies=%llu "
 	       "to_kernel=%llu from_kernel=%llu",
 	       (unsigned long long)dm.stats->arp_replies,

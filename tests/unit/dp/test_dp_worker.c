@@ -816,6 +816,43 @@ test_timeouts(void **state)
 	assert_int_equal(lc.st.timeouts, 2);
 }
 
+/* The shm statistics block gets the worker's counters, detailed drop
+ * reasons folded into the ABI's (every RTP/RTCP reason is rtp_malformed). */
+static void
+test_stats_publish(void **state)
+{
+	struct dg_shm_worker_stats ws;
+	struct dg_msg_ports p[2];
+	uint64_t rtp_bad = 0;
+	unsigned int r;
+
+	(void)state;
+	mk_session(60, 0, 0, p);
+	memset(&ws, 0xa5, sizeof(ws));
+	memset(lc.st.drops, 0, sizeof(lc.st.drops));
+	for (r = 1; r < DP_DROP__COUNT; r++)
+		lc.st.drops[r] = r;
+	for (r = DP_DROP_RTP_SHORT; r <= DP_DROP_RTCP_PADDING; r++)
+		rtp_bad += r;
+	lc.st.rx_pkts = 1234;
+	lc.shm_stats = &ws;
+	dp_stats_publish(&lc);
+	lc.shm_stats = NULL;
+	assert_int_equal(ws.rx_pkts, 1234);
+	assert_int_equal(ws.sessions_in_use, 1);
+	assert_int_equal(ws.sessions_max, 64);
+	assert_int_equal(ws.ports_in_use, 4);
+	assert_int_equal(ws.drops[DG_DROP_RTP_MALFORMED], rtp_bad);
+	assert_int_equal(ws.drops[DG_DROP_NO_SESSION], DP_DROP_NO_SESSION);
+	assert_int_equal(ws.drops[DG_DROP_SOURCE], DP_DROP_SOURCE);
+	assert_int_equal(ws.drops[DG_DROP_SRTP_AUTH], DP_DROP_SRTP_AUTH);
+	assert_int_equal(ws.drops[DG_DROP_MALFORMED], DP_DROP_IP_HEADER +
+			 DP_DROP_UDP_LENGTH + DP_DROP_UDP_CHECKSUM);
+	assert_int_equal(ws.drops[DG_DROP_CRYPTO_FULL], 0);
+	memset(lc.st.drops, 0, sizeof(lc.st.drops));
+	assert_int_equal(dp_session_delete(lc.sessions, 60), 0);
+}
+
 int
 main(void)
 {
@@ -835,6 +872,7 @@ main(void)
 		cmocka_unit_test(test_ctrl_stats_all),
 		cmocka_unit_test(test_ctrl_flush_bounded),
 		cmocka_unit_test(test_timeouts),
+		cmocka_unit_test(test_stats_publish),
 	};
 
 	if (dpt_eal_init("dgdp-unit-worker") != 0)
