@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cp_conf.h"
+#include "cp_http.h"
 #include "dg_log.h"
 #include "ng_media.h"
 #include "sip_server.h"
@@ -30,6 +31,7 @@ struct cp_main {
 	struct uring_signal sig;
 	struct sip_server *srv;
 	struct ng_media *media;		/* role media: the ng server */
+	struct cp_http *http;		/* NULL when http.enabled is false */
 	const char *config_path;	/* NULL: the embedded default */
 	int exit_code;
 };
@@ -79,6 +81,7 @@ main_reload(struct cp_main *m)
 		return;
 	}
 	sip_server_reload(m->srv, conf);
+	cp_http_reload(m->http, conf);
 	DG_LOG(DG_LOG_INFO, "conf.reload", "status=ok config=%s log_level=%s",
 		conf->source, dg_log_level_names[conf->log_level]);
 	free(conf);
@@ -167,6 +170,12 @@ main_run(struct cp_main *m, const struct cp_conf *conf)
 			goto out_signal;
 		}
 	}
+	ret = cp_http_start(&m->http, &m->loop, conf, m->srv);
+	if (ret < 0) {
+		DG_LOG(DG_LOG_ERROR, "start", "status=error error=\"http: %s\"",
+			strerror(-ret));
+		goto out_signal;
+	}
 	DG_LOG(DG_LOG_INFO, "start", "status=ok version=%s role=%s name=%s config=%s pid=%d",
 		DRONGO_VERSION, cp_role_names[conf->role], conf->name,
 		conf->source, (int)getpid());
@@ -174,6 +183,7 @@ main_run(struct cp_main *m, const struct cp_conf *conf)
 	if (ret < 0)
 		DG_LOG(DG_LOG_ERROR, "loop", "status=error error=\"%s\"",
 			strerror(-ret));
+	cp_http_stop(m->http);
 	main_drain(m);
 	sip_server_stats_log(m->srv);
 	DG_LOG(DG_LOG_INFO, "stop", "status=%s", ret < 0 ? "error" : "ok");
@@ -182,6 +192,7 @@ out_signal:
 out_loop:
 	uring_loop_fini(&m->loop);
 	ng_media_destroy(m->media);
+	cp_http_destroy(m->http);
 	sip_server_destroy(m->srv);
 	free(m->srv);
 	return ret < 0 ? 1 : 0;

@@ -139,9 +139,10 @@ http_request_line(const char *s, size_t len, struct http_req *req,
 		return http_more(req, len);
 	if (s[i] != '\n')
 		return http_bad(req, 400, "CR without LF");
-	if (s[i - 5] != '1')
+	/* i is at the LF: major and minor digits sit 4 and 2 before it. */
+	if (s[i - 4] != '1')
 		return http_bad(req, 505, "only HTTP/1.x is served");
-	req->minor = (unsigned int)(s[i - 3] - '0');
+	req->minor = (unsigned int)(s[i - 2] - '0');
 	*pos = i + 1;
 	return http_target(req);
 }
