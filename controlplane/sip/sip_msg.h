@@ -223,7 +223,7 @@ struct sip_cseq {
 struct sip_contact {
 	struct sip_addr addr;
 	bool has_expires;
-	uint32_t expires;
+	uint32_t expires;	/* saturates at UINT32_MAX (RFC 4475 scalar02) */
 	bool has_q;
 	uint16_t q;		/* q-value times 1000 */
 };
@@ -249,7 +249,7 @@ struct sip_perr {
 /* Bits of sip_msg.have: which decoded fields are valid. */
 enum sip_msg_have {
 	SIP_HAVE_START = 1u << 0,
-	SIP_HAVE_VIA = 1u << 1,		/* at least the top Via decoded */
+	SIP_HAVE_VIA = 1u << 1,		/* the top Via decoded: it is vias[0] */
 	SIP_HAVE_FROM = 1u << 2,
 	SIP_HAVE_TO = 1u << 3,
 	SIP_HAVE_CALL_ID = 1u << 4,
@@ -301,7 +301,7 @@ struct sip_msg {
 	struct sip_cseq cseq;
 	uint32_t max_forwards;		/* valid with SIP_HAVE_MAX_FORWARDS */
 	uint32_t content_length;	/* valid with SIP_HAVE_CONTENT_LENGTH */
-	struct dg_pl content_type;	/* "type/subtype" without parameters */
+	struct dg_pl content_type;	/* "type/subtype" as written, no parameters */
 	struct dg_pl content_type_params;
 
 	/* on demand (sip_msg_parse_hdrs) */
@@ -315,7 +315,7 @@ struct sip_msg {
 	uint16_t n_paths;
 	struct dg_pl paths[SIP_MSG_MAX_ROUTES];
 	bool has_expires;
-	uint32_t expires;
+	uint32_t expires;		/* saturates at UINT32_MAX */
 	bool has_min_expires;
 	uint32_t min_expires;
 	uint16_t n_supported;
