@@ -393,6 +393,11 @@ sip_edge_create(struct sip_edge **out, struct uring_loop *loop,
 		errbuf, errlen);
 	if (err < 0)
 		goto out_free;
+	if (!e->ec.present) {
+		free(e);
+		*out = NULL;
+		return 0;
+	}
 	e->ec.proxy.t1_ms = (uint32_t)conf->t1_ms;
 	e->ec.proxy.t2_ms = (uint32_t)conf->t2_ms;
 	e->ec.proxy.t4_ms = (uint32_t)conf->t4_ms;

@@ -32,7 +32,9 @@ struct sip_edge;
  * the edge.
  *
  * @param err receives "file:line: key: reason" or another reason
- * @return 0, -EINVAL (configuration), -ENOENT... (users file), -ENOMEM.
+ * @return 0 (with *out NULL when the configuration has no `edge` section:
+ *   the server then stays the stateless service), -EINVAL
+ *   (configuration), -ENOENT... (users file), -ENOMEM.
  */
 int sip_edge_create(struct sip_edge **out, struct uring_loop *loop,
 		const struct cp_conf *conf, struct sip_udp_sock *udp,

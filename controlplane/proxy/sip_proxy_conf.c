@@ -312,6 +312,7 @@ edge_finish(struct sip_edge_conf *ec, struct dg_conf *doc, char *err,
 
 	sec = dg_conf_node_type(root) == DG_CONF_MAP ?
 		dg_conf_map_get(root, "edge") : NULL;
+	ec->present = sec != NULL;
 	if (sec != NULL && !(dg_conf_node_type(sec) == DG_CONF_SCALAR &&
 			dg_conf_node_str(sec)[0] == '\0'))
 		ret = sip_edge_conf_parse(sec, ec);

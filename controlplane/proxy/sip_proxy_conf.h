@@ -22,6 +22,7 @@
 
 /** The edge section, defaults filled in. */
 struct sip_edge_conf {
+	bool present;				/* the file has an edge section */
 	struct sip_proxy_conf proxy;
 	bool auth_enabled;			/* auth.realm given */
 	char realm[SIP_AUTH_POLICY_REALM_MAX];

@@ -35,6 +35,7 @@ test_conf_defaults(void **state)
 {
 	(void)state;
 	assert_int_equal(load("node:\n  role: edge\n"), 0);
+	assert_false(ec.present);
 	assert_false(ec.auth_enabled);
 	assert_int_equal(ec.proxy.routes.n_rules, 0);
 	assert_int_equal(ec.proxy.routes.unknown_code, 404);
@@ -45,6 +46,12 @@ test_conf_defaults(void **state)
 	assert_int_equal(ec.proxy.dialog_max_duration_ms, 14400000);
 	assert_int_equal(ec.proxy.max_txns, 65536);
 	assert_int_equal(ec.proxy.retry_after_s, 5);
+	/* An empty section turns the proxy on with these defaults. */
+	assert_int_equal(load("edge: {}\n"), 0);
+	assert_true(ec.present);
+	assert_int_equal(load("edge:\n"), 0);
+	assert_true(ec.present);
+	assert_int_equal(ec.proxy.reg.max_expires, 3600);
 }
 
 /* Every key lands where the proxy reads it. */
@@ -80,6 +87,7 @@ test_conf_full(void **state)
 
 	(void)state;
 	assert_int_equal(load(yaml), 0);
+	assert_true(ec.present);
 	assert_int_equal(ec.proxy.routes.unknown_code, 403);
 	assert_int_equal(ec.proxy.max_txns, 5000);
 	assert_int_equal(ec.proxy.retry_after_s, 9);
