@@ -118,12 +118,18 @@ dp_srtp_worker_create_as(struct dp_srtp_worker **out, uint16_t qp,
 	w->window = conf->replay_window;
 	w->backend = (uint8_t)backend;
 	if (backend == DP_SRTP_BACKEND_CRYPTODEV) {
+		w->alt = rte_zmalloc_socket("dp_srtp_alt", (size_t)conf->nb_ctx * sizeof(*w->alt),
+				RTE_CACHE_LINE_SIZE, conf->socket_id);
+		if (w->alt == NULL)
+			goto out_free_idx;
 		err = dp_srtp_cdev_worker_init(w);
 		if (err < 0)
-			goto out_free_idx;
+			goto out_free_alt;
 	}
 	*out = w;
 	return 0;
+out_free_alt:
+	rte_free(w->alt);
 out_free_idx:
 	rte_free(w->free_idx);
 out_free_ctx:
@@ -145,6 +151,7 @@ dp_srtp_worker_destroy(struct dp_srtp_worker *w)
 			dp_srtp_ctx_destroy(w, i);
 	if (w->backend == DP_SRTP_BACKEND_CRYPTODEV)
 		dp_srtp_cdev_worker_fini(w);
+	rte_free(w->alt);
 	rte_free(w->free_idx);
 	rte_free(w->ctx);
 	rte_free(w);
@@ -289,7 +296,7 @@ dp_srtp_ctx_destroy(struct dp_srtp_worker *w, uint32_t ctx)
 		return;
 	c = &w->ctx[ctx];
 	if (w->backend == DP_SRTP_BACKEND_CRYPTODEV)
-		dp_srtp_cdev_ctx_fini(c);
+		dp_srtp_cdev_ctx_fini(w, c);
 	else
 		dp_srtp_lib_ctx_fini(c);
 	dp_srtp_ctx_release(w, c);

@@ -127,6 +127,8 @@ struct dp_srtp_stats {
 	uint64_t ctx_destroyed;
 	uint64_t ctx_refused_nospc;
 	uint64_t bursts;
+	/** GCM sessions made for another RTP header length (see burst_process). */
+	uint64_t gcm_layout_sessions;
 };
 
 struct dp_srtp_worker;
@@ -228,9 +230,13 @@ dp_srtp_burst_prefetch(struct dp_srtp_worker *w, const struct dp_srtp_pkt *pkts,
  * - protect refuses an RTP index it already sent (DP_SRTP_REPLAY_DUP) or one
  *   behind its window (DP_SRTP_REPLAY_OLD), as libsrtp2 does, so a keystream
  *   is never reused;
- * - cryptodev backend: AEAD_AES_128_GCM RTP only with a 12-byte header (no
- *   CSRC, no extension), because the session's AAD length is fixed; other
- *   layouts are DP_SRTP_BAD_HEADER there (the libsrtp2 backend takes them).
+ * - cryptodev backend, AEAD_AES_128_GCM RTP: the AAD length is part of a
+ *   crypto session, so a stream whose header is not 12 bytes (CSRCs, header
+ *   extension) gets one more session for that length when it first shows up
+ *   (counted in gcm_layout_sessions); a stream alternating between 12 bytes
+ *   and one other length is served from both. A third length replaces the
+ *   second, except within one burst, where it is DP_SRTP_BAD_HEADER; a full
+ *   session pool makes it DP_SRTP_CRYPTO_ERROR.
  *
  * @return the number of packets with verdict DP_SRTP_OK.
  */

@@ -163,7 +163,7 @@ dp_srtp_cdev_worker_sync(struct dp_srtp_worker *w, bool on)
 
 static void *
 dp_srtp_cdev_session(uint8_t dir, uint8_t suite, const uint8_t *key, const uint8_t *auth,
-		uint16_t tag, int *err)
+		uint16_t tag, uint16_t aad_len, int *err)
 {
 	struct rte_crypto_sym_xform c = { 0 }, a = { 0 };
 	struct rte_crypto_sym_xform *first;
@@ -179,8 +179,7 @@ dp_srtp_cdev_session(uint8_t dir, uint8_t suite, const uint8_t *key, const uint8
 		c.aead.iv.offset = DP_SRTP_IV_OFF;
 		c.aead.iv.length = 12;
 		c.aead.digest_length = DP_SRTP_GCM_TAG;
-		/* RTP header without CSRC/extension, or SRTCP header + E||index. */
-		c.aead.aad_length = 12;
+		c.aead.aad_length = aad_len;
 		first = &c;
 	} else {
 		c.type = RTE_CRYPTO_SYM_XFORM_CIPHER;
@@ -219,16 +218,24 @@ dp_srtp_cdev_ctx_init(struct dp_srtp_worker *w, struct dp_srtp_ctx *c,
 {
 	int err = 0;
 
+	struct dp_srtp_gcm_alt *alt = &w->alt[c - w->ctx];
+
+	/* AAD of 12 bytes: an RTP header without CSRC/extension, or SRTCP's
+	 * header and E||index. */
 	c->rtp.sess = dp_srtp_cdev_session(c->dir, c->suite, sk->rtp_key, sk->rtp_auth,
-			c->rtp_tag, &err);
+			c->rtp_tag, 12, &err);
 	if (c->rtp.sess == NULL)
 		return err;
+	memset(alt, 0, sizeof(*alt));
+	if (dp_srtp_suite_gcm(c->suite))
+		memcpy(alt->key, sk->rtp_key, sizeof(alt->key));
 	if (rtcp) {
 		c->rtcp.sess = dp_srtp_cdev_session(c->dir, c->suite, sk->rtcp_key,
-				sk->rtcp_auth, c->rtcp_tag, &err);
+				sk->rtcp_auth, c->rtcp_tag, 12, &err);
 		if (c->rtcp.sess == NULL) {
 			(void)rte_cryptodev_sym_session_free(w->dev_id, c->rtp.sess);
 			c->rtp.sess = NULL;
+			dp_srtp_wipe(alt, sizeof(*alt));
 			return err;
 		}
 	}
@@ -236,9 +243,14 @@ dp_srtp_cdev_ctx_init(struct dp_srtp_worker *w, struct dp_srtp_ctx *c,
 }
 
 void
-dp_srtp_cdev_ctx_fini(struct dp_srtp_ctx *c)
+dp_srtp_cdev_ctx_fini(struct dp_srtp_worker *w, struct dp_srtp_ctx *c)
 {
+	struct dp_srtp_gcm_alt *alt = &w->alt[c - w->ctx];
+
 	/* The PMD clears the session's private data (the keys) on free. */
+	if (alt->sess != NULL)
+		(void)rte_cryptodev_sym_session_free(dp_srtp_cd.dev_id, alt->sess);
+	dp_srtp_wipe(alt, sizeof(*alt));
 	if (c->rtp.sess != NULL)
 		(void)rte_cryptodev_sym_session_free(dp_srtp_cd.dev_id, c->rtp.sess);
 	if (c->rtcp.sess != NULL)
@@ -290,10 +302,43 @@ dp_srtp_iv_gcm(uint8_t *iv, const uint8_t *salt, uint32_t ssrc, uint32_t hi, uin
 	iv[11] ^= (uint8_t)lo;
 }
 
-static uint8_t
-dp_srtp_prep_rtp(struct dp_srtp_ctx *c, struct rte_mbuf *m, uint32_t len,
-		struct dp_srtp_work *wk, struct dp_srtp_scratch *sc, uint16_t window)
+/*
+ * The session for a GCM RTP header of h != 12 bytes: the context's second
+ * session, made for h if it is for another length and not in use by this
+ * burst. NULL with *v set when there is none.
+ */
+static void *
+dp_srtp_gcm_layout(struct dp_srtp_worker *w, struct dp_srtp_ctx *c, uint32_t h, uint8_t *v)
 {
+	struct dp_srtp_gcm_alt *alt = &w->alt[c - w->ctx];
+	int err = 0;
+
+	if (alt->sess != NULL && alt->hlen == h)
+		goto out;
+	if (alt->sess != NULL && alt->burst == w->stats.bursts) {
+		*v = DP_SRTP_BAD_HEADER;
+		return NULL;
+	}
+	if (alt->sess != NULL)
+		(void)rte_cryptodev_sym_session_free(w->dev_id, alt->sess);
+	alt->sess = dp_srtp_cdev_session(c->dir, c->suite, alt->key, NULL, DP_SRTP_GCM_TAG,
+			(uint16_t)h, &err);
+	if (alt->sess == NULL) {
+		*v = DP_SRTP_CRYPTO_ERROR;
+		return NULL;
+	}
+	alt->hlen = (uint16_t)h;
+	w->stats.gcm_layout_sessions++;
+out:
+	alt->burst = w->stats.bursts;
+	return alt->sess;
+}
+
+static uint8_t
+dp_srtp_prep_rtp(struct dp_srtp_worker *w, struct dp_srtp_ctx *c, struct rte_mbuf *m,
+		uint32_t len, struct dp_srtp_work *wk, struct dp_srtp_scratch *sc, uint16_t window)
+{
+	void *sess;
 	struct dp_srtp_stream *s = &c->rtp;
 	uint8_t *p = rte_pktmbuf_mtod_offset(m, uint8_t *, wk->off);
 	uint32_t h, tag = c->rtp_tag, ssrc;
@@ -305,9 +350,6 @@ dp_srtp_prep_rtp(struct dp_srtp_ctx *c, struct rte_mbuf *m, uint32_t len,
 	v = dp_srtp_rtp_hdr(p, len, wk->unprotect ? tag : 0, &h);
 	if (v != DP_SRTP_OK)
 		return v;
-	/* The GCM session's AAD length is fixed at the 12-byte header. */
-	if (gcm && h != 12)
-		return DP_SRTP_BAD_HEADER;
 	ssrc = dp_srtp_be32(p + 8);
 	seq = (uint16_t)(p[2] << 8 | p[3]);
 	if ((s->flags & DP_SRTP_S_SSRC) && ssrc != s->ssrc)
@@ -325,6 +367,12 @@ dp_srtp_prep_rtp(struct dp_srtp_ctx *c, struct rte_mbuf *m, uint32_t len,
 	}
 	if (!wk->unprotect && dp_srtp_room(m, wk->off, len) < tag)
 		return DP_SRTP_CRYPTO_ERROR;
+	sess = s->sess;
+	if (gcm && h != 12 && sess != NULL) {
+		sess = dp_srtp_gcm_layout(w, c, h, &v);
+		if (sess == NULL)
+			return v;
+	}
 	if (gcm)
 		dp_srtp_iv_gcm(sc->iv, s->salt, ssrc, (uint32_t)(idx >> 16), seq);
 	else
@@ -362,7 +410,7 @@ dp_srtp_prep_rtp(struct dp_srtp_ctx *c, struct rte_mbuf *m, uint32_t len,
 	wk->cipher_len = (uint16_t)(wk->crypto_len - h - wk->ofs.ofs.cipher.tail);
 	wk->auth_len = (uint16_t)wk->crypto_len;
 	wk->s = s;
-	wk->sess = s->sess;
+	wk->sess = sess;
 	wk->idx = idx;
 	wk->ssrc = ssrc;
 	if (seed) {
@@ -662,7 +710,7 @@ dp_srtp_cdev_burst(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16_t 
 		sc = rte_crypto_op_ctod_offset(w->ops[nb], struct dp_srtp_scratch *,
 				DP_SRTP_OP_PRIV_OFF);
 		if (pkts[i].op == DP_SRTP_OP_RTP)
-			v = dp_srtp_prep_rtp(c, m, pkts[i].len, wk, sc, c->window);
+			v = dp_srtp_prep_rtp(w, c, m, pkts[i].len, wk, sc, c->window);
 		else
 			v = dp_srtp_prep_rtcp(c, m, pkts[i].len, wk, sc, c->window);
 		pkts[i].verdict = v;

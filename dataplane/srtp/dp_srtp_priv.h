@@ -104,8 +104,23 @@ struct dp_srtp_session_keys {
 	uint8_t rtcp_salt[DP_SRTP_SALT_MAX];
 };
 
+/*
+ * AEAD_AES_128_GCM RTP with a header other than 12 bytes (CSRCs, header
+ * extension): the AAD length is part of a cryptodev session, so such a
+ * stream gets a second session for its other header length, created when
+ * that length first shows up. Kept apart from the hot context; the session
+ * key stays here (wiped on destroy) to create it.
+ */
+struct dp_srtp_gcm_alt {
+	void *sess;
+	uint64_t burst;		/* burst that last used sess: never replaced within it */
+	uint16_t hlen;
+	uint8_t key[16];
+};
+
 struct dp_srtp_worker {
 	struct dp_srtp_ctx *ctx;
+	struct dp_srtp_gcm_alt *alt;	/* per context, cryptodev backend only */
 	uint32_t *free_idx;	/* stack of free context slots */
 	uint32_t nb_free;
 	uint32_t nb_ctx;
@@ -340,7 +355,7 @@ dp_srtp_cdev_ctx_init(struct dp_srtp_worker *w, struct dp_srtp_ctx *c,
 		const struct dp_srtp_session_keys *sk, bool rtcp);
 
 void
-dp_srtp_cdev_ctx_fini(struct dp_srtp_ctx *c);
+dp_srtp_cdev_ctx_fini(struct dp_srtp_worker *w, struct dp_srtp_ctx *c);
 
 void
 dp_srtp_cdev_burst(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16_t n);

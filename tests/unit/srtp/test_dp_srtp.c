@@ -841,6 +841,93 @@ test_key_wipe_and_passthrough(void **state)
 	dp_srtp_ctx_destroy(t_lib, (uint32_t)idx);
 }
 
+/* RTP with a header of 12, 16 (one CSRC) or 20 bytes (one-byte header extension). */
+static uint16_t
+t_rtp_layout(uint8_t *p, uint16_t seq, uint32_t ssrc, unsigned int layout)
+{
+	uint16_t h = layout == 0 ? 12 : layout == 1 ? 16 : 20, i;
+
+	t_rtp(p, seq, ssrc);
+	if (layout == 1) {
+		p[0] = 0x81;
+		dp_srtp_put_be32(p + 12, 0xc5c5c5c5);
+	} else if (layout == 2) {
+		p[0] = 0x90;
+		p[12] = 0xbe;
+		p[13] = 0xde;
+		p[14] = 0;
+		p[15] = 1;
+		dp_srtp_put_be32(p + 16, 0x10aa0000u | seq);
+	}
+	for (i = 0; i < T_PAYLOAD; i++)
+		p[h + i] = (uint8_t)(seq * 5 + i);
+	return (uint16_t)(h + T_PAYLOAD);
+}
+
+/* GCM RTP with CSRCs or a header extension (an AAD other than 12 bytes) matches libsrtp on both cryptodev paths; a third header length inside one burst is refused. */
+static void
+test_gcm_header_layouts(void **state)
+{
+	static const unsigned int layouts[3][2] = { { 0, 2 }, { 1, 1 }, { 2, 0 } };
+	struct dp_srtp_worker *ws[2] = { t_cd, t_cq };
+	struct rte_mbuf *mc[T_NB], *ml[T_NB];
+	uint8_t buf[256], vc[T_NB], vl[T_NB];
+	uint16_t seq = 40000, len;
+	unsigned int k, r, i;
+	int cp, cu, lp, lu;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		cp = t_ctx(ws[k], DP_SRTP_AEAD_AES_128_GCM, 70, DP_SRTP_DIR_PROTECT);
+		cu = t_ctx(ws[k], DP_SRTP_AEAD_AES_128_GCM, 70, DP_SRTP_DIR_UNPROTECT);
+		lp = t_ctx(t_lib, DP_SRTP_AEAD_AES_128_GCM, 70, DP_SRTP_DIR_PROTECT);
+		lu = t_ctx(t_lib, DP_SRTP_AEAD_AES_128_GCM, 70, DP_SRTP_DIR_UNPROTECT);
+		/* Bursts alternating two layouts (12 and 20, then 16 only, then 20 and 12). */
+		for (r = 0; r < 3; r++) {
+			for (i = 0; i < T_NB; i++) {
+				len = t_rtp_layout(buf, seq++, 0x3030, layouts[r][i & 1]);
+				mc[i] = t_mbuf(buf, len);
+				ml[i] = t_mbuf(buf, len);
+			}
+			t_run(ws[k], cp, DP_SRTP_OP_RTP, mc, T_NB, vc);
+			t_run(t_lib, lp, DP_SRTP_OP_RTP, ml, T_NB, vl);
+			for (i = 0; i < T_NB; i++) {
+				assert_int_equal(vc[i], DP_SRTP_OK);
+				assert_int_equal(vl[i], DP_SRTP_OK);
+				t_assert_same(mc[i], ml[i]);
+			}
+			t_run(ws[k], cu, DP_SRTP_OP_RTP, ml, T_NB, vc);
+			t_run(t_lib, lu, DP_SRTP_OP_RTP, mc, T_NB, vl);
+			for (i = 0; i < T_NB; i++) {
+				assert_int_equal(vc[i], DP_SRTP_OK);
+				assert_int_equal(vl[i], DP_SRTP_OK);
+				len = t_rtp_layout(buf, (uint16_t)(seq - T_NB + i), 0x3030,
+						layouts[r][i & 1]);
+				assert_int_equal(mc[i]->data_len, len);
+				assert_memory_equal(rte_pktmbuf_mtod(mc[i], uint8_t *), buf, len);
+				t_assert_same(mc[i], ml[i]);
+			}
+			t_free(mc, T_NB);
+			t_free(ml, T_NB);
+		}
+		/* 16 and 20 bytes in one burst: the second length cannot replace the first. */
+		for (i = 0; i < 2; i++) {
+			len = t_rtp_layout(buf, seq++, 0x3030, 1 + i);
+			mc[i] = t_mbuf(buf, len);
+		}
+		t_run(ws[k], cp, DP_SRTP_OP_RTP, mc, 2, vc);
+		assert_int_equal(vc[0], DP_SRTP_OK);
+		assert_int_equal(vc[1], DP_SRTP_BAD_HEADER);
+		assert_int_equal(mc[1]->data_len, len);
+		t_free(mc, 2);
+		assert_true(dp_srtp_worker_stats(ws[k])->gcm_layout_sessions >= 4);
+		dp_srtp_ctx_destroy(ws[k], (uint32_t)cp);
+		dp_srtp_ctx_destroy(ws[k], (uint32_t)cu);
+		dp_srtp_ctx_destroy(t_lib, (uint32_t)lp);
+		dp_srtp_ctx_destroy(t_lib, (uint32_t)lu);
+	}
+}
+
 /* API misuse is refused cleanly: bad suite or direction (key still wiped), full context array, backend mismatches, double init. */
 static void
 test_api_errors(void **state)
@@ -1005,6 +1092,7 @@ main(void)
 		cmocka_unit_test(test_header_checks),
 		cmocka_unit_test(test_offset_and_padding),
 		cmocka_unit_test(test_mixed_burst),
+		cmocka_unit_test(test_gcm_header_layouts),
 		cmocka_unit_test(test_api_errors),
 		cmocka_unit_test(test_key_wipe_and_passthrough),
 	};
