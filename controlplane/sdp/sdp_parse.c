@@ -722,8 +722,10 @@ sdp_parse(struct sdp_session *s, const char *buf, size_t len,
 	unsigned int i;
 	int rc;
 
-	memset(s, 0, offsetof(struct sdp_session, media));
-	s->n_media = 0;
+	/* lines[] is filled as it is read: clearing its 14 KiB would cost more than the parse */
+	memset(&s->origin, 0, offsetof(struct sdp_session, media) -
+	       offsetof(struct sdp_session, origin));
+	s->n_lines = 0;
 	s->buf = (struct dg_pl){ buf, len };
 	if (len == 0) {
 		ps.reason = "empty description";

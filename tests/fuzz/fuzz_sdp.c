@@ -4,7 +4,8 @@
  * the parser accepts: each view lies inside the input; writing and parsing
  * again gives the same lines and decoded fields (parse(write(parse(x))) ==
  * parse(x)); stream extraction agrees between the two parses; and an
- * anchoring rewrite (SDES, ICE removed, rtcp-mux offered) parses, and
+ * anchoring rewrite (offer or answer, transport, rtcp-mux and ICE picked
+ * by the input) parses, points each relayed stream at the relay, and
  * rewriting its output with the same options and keys gives the same bytes.
  */
 #include <stdint.h>
@@ -122,8 +123,34 @@ fuzz_rnd(void *arg, uint8_t *buf, size_t len)
 	return 0;
 }
 
+/* The relay's addresses and ports are where a rewritten stream points. */
 static void
-check_rewrite(const struct sdp_session *s)
+check_anchored(const struct sdp_session *s, const struct sdp_rewrite_opts *o)
+{
+	struct sdp_stream st;
+	unsigned int i;
+
+	for (i = 0; i < s->n_media && i < o->n_relay; i++) {
+		const struct sdp_relay *r = &o->relay[i];
+
+		if (r->addr == NULL || s->media[i].port == 0)
+			continue;
+		if (s->media[i].port != r->rtp_port)
+			abort();
+		if (sdp_stream_get(s, i, &st) != 0 || st.hold)
+			continue;
+		if (!st.addr_numeric || strlen(r->addr) != st.addr.len ||
+		    memcmp(st.addr.p, r->addr, st.addr.len) != 0)
+			abort();
+	}
+}
+
+/*
+ * Options picked by the input's byte sum, so the corpus covers offers and
+ * answers, each transport and rtcp-mux mode, with and without ICE.
+ */
+static void
+check_rewrite(const struct sdp_session *s, unsigned int sel)
 {
 	static struct sdp_rewrite_opts opts;
 	static struct sdp_rewrite_result res, res2;
@@ -133,16 +160,18 @@ check_rewrite(const struct sdp_session *s)
 	int n, n2;
 
 	memset(&opts, 0, sizeof(opts));
-	opts.role = SDP_ROLE_OFFER;
-	opts.xport = SDP_XPORT_SDES;
-	opts.mux = SDP_MUX_OFFER;
-	opts.ice_remove = true;
-	opts.origin_addr = "192.0.2.10";
+	opts.role = sel & 1 ? SDP_ROLE_ANSWER : SDP_ROLE_OFFER;
+	opts.offer = s;
+	opts.xport = (enum sdp_xport)((sel >> 1) % 3);
+	opts.mux = (enum sdp_mux)((sel >> 3) % 3);
+	opts.ice_remove = (sel & 32) != 0;
+	opts.origin_addr = sel & 64 ? "192.0.2.10" : NULL;
 	opts.rnd = fuzz_rnd;
 	opts.rnd_arg = &st;
 	opts.n_relay = s->n_media;
 	for (i = 0; i < s->n_media; i++) {
-		opts.relay[i].addr = i % 3 == 2 ? "2001:db8::1" : "203.0.113.1";
+		opts.relay[i].addr = i % 3 == 2 ? "2001:db8::1" :
+				     i % 5 == 4 ? NULL : "203.0.113.1";
 		opts.relay[i].rtp_port = (uint16_t)(40000 + 2 * i);
 		opts.relay[i].rtcp_port = i % 2 ? (uint16_t)(50001 + i) : 0;
 	}
@@ -160,6 +189,7 @@ check_rewrite(const struct sdp_session *s)
 		memcpy(opts.relay[i].keys, res.media[i].keys,
 		       sizeof(res.media[i].keys));
 	}
+	check_anchored(&s3, &opts);
 	n2 = sdp_rewrite(&s3, &opts, &res2, out3, sizeof(out3));
 	if (n2 != n || memcmp(out2, out3, (size_t)n) != 0 || res2.changed)
 		abort();
@@ -170,6 +200,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data;
 	struct sdp_perr err;
+	unsigned int sel = 0;
+	size_t i;
 	int n;
 
 	if (sdp_parse(&s1, buf, size, &err) != 0) {
@@ -189,6 +221,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	check_views(&s2, out1, (size_t)n);
 	check_same(&s1, &s2);
-	check_rewrite(&s1);
+	for (i = 0; i < size; i++)
+		sel += data[i];
+	check_rewrite(&s1, sel);
 	return 0;
 }
