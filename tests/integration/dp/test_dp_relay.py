@@ -16,7 +16,9 @@ drongo-dpctl relays real UDP RTP both ways with the relay's address and
 ports as source, payloads and order intact, the media timeout is reported
 when the sender stops, the gateway's neighbour solicitation and ping -6
 are answered, an IPv6 leg is bridged to an IPv4 leg, and a UDP packet to
-a non-media port reaches a socket of the kernel through the TAP.
+a non-media port reaches a socket of the kernel through the TAP. Then
+drongo-dp restarts with two workers and software dispatch, and a session
+on each worker relays both ways.
 
 Usage: test_dp_relay.py PATH/TO/drongo-dp [PATH/TO/drongo-dpctl]
 """
@@ -115,8 +117,12 @@ def setup():
     sh('ip netns exec dgdp-dp sysctl -qw net.ipv6.conf.dgdp-d0.disable_ipv6=1')
 
 
-def start_dp(workdir):
-    conf = os.path.join(workdir, 'drongo-dp.yaml')
+def start_dp(workdir, nlcores=2, steering='auto', tag='dp'):
+    """Start drongo-dp with nlcores lcores (main + workers, spread over
+    the CPUs there are) and the given steering; returns its log file."""
+    ncpu = os.cpu_count() or 1
+    lcores = ','.join(f'{i}@{i % ncpu}' for i in range(nlcores))
+    conf = os.path.join(workdir, f'{tag}.yaml')
     with open(conf, 'w') as f:
         f.write(f"""instance: {INSTANCE}
 port: net_af_packet0
@@ -129,15 +135,15 @@ port_max: 40959
 latch_window: 3s
 arp_refresh: 5s
 mbufs: 4095
-steering: auto
+steering: {steering}
 exception_tap: dgdp-tap
 """)
-    log = open(os.path.join(workdir, 'dp.log'), 'w')
+    log = open(os.path.join(workdir, f'{tag}.log'), 'w')
     p = subprocess.Popen(
         ['ip', 'netns', 'exec', 'dgdp-dp', DP, '-c', conf, '--',
-         '--no-huge', '--no-pci', '-l', '0-1', '-m', '256',
+         '--no-huge', '--no-pci', '--lcores', lcores, '-m', '256',
          '--file-prefix=dgdp-int', '--log-level=lib.eal:error',
-         '--vdev=net_af_packet0,iface=dgdp-d0,qpairs=2'],
+         f'--vdev=net_af_packet0,iface=dgdp-d0,qpairs={nlcores}'],
         stdout=log, stderr=subprocess.STDOUT)
     procs.append(p)
     deadline = time.time() + 20
@@ -363,6 +369,34 @@ def test(workdir):
         print(open(log).read()[-3000:])
 
 
+def test_dispatch(workdir):
+    """Two workers, software dispatch: the main lcore hands each packet to
+    the worker owning its port; a session on each worker relays."""
+    for p in procs:
+        p.send_signal(signal.SIGTERM)
+        p.wait(10)
+    log = start_dp(workdir, nlcores=3, steering='software', tag='dp2')
+    started = open(log).read()
+    check('workers=2 steering=software' in started,
+          'two workers with software dispatch: ' + started[-500:])
+    seen = set()
+    for w in (0, 1):
+        out = dpctl('create', '--worker', str(w), '--leg0', f'relay={RELAY}',
+                    f'peer={A}:{4010 + w}', '--leg1', f'relay={RELAY}',
+                    f'peer={B}:{5010 + w}').stdout
+        s = kv(out.strip().splitlines()[-1])
+        check(s['worker'] == str(w), f'session on worker {w}: {out}')
+        p0, p1 = int(s['leg0_rtp']), int(s['leg1_rtp'])
+        seen.add(p0)
+        relay_once(workdir, 'dgdp-a', A, 4010 + w, 'dgdp-b', B, 5010 + w,
+                   p0, p1, 400 + 100 * w)
+        relay_once(workdir, 'dgdp-b', B, 5010 + w, 'dgdp-a', A, 4010 + w,
+                   p1, p0, 450 + 100 * w)
+    check(len(seen) == 2, f'ports of both workers differ: {seen}')
+    if failures:
+        print(open(log).read()[-3000:])
+
+
 def main():
     if os.geteuid() != 0:
         print('needs root (network namespaces)')
@@ -374,6 +408,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix='dgdp-') as workdir:
         try:
             test(workdir)
+            test_dispatch(workdir)
         except Exception as e:
             failures.append(repr(e))
             print('ERROR:', e)
