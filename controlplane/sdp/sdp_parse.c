@@ -135,10 +135,12 @@ sdp_addr_check(struct sdp_conn *conn, const char **reason)
 	/* a dotted quad or anything with ':' must be numeric; else an FQDN */
 	if ((ip4 && sdp_pl_dotted(conn->addr)) ||
 	    (ip6 && has_colon)) {
+		if (conn->addr.len < sizeof(tmp)) {
+			memcpy(tmp, conn->addr.p, conn->addr.len);
+			tmp[conn->addr.len] = '\0';
+		}
 		if (conn->addr.len >= sizeof(tmp) ||
-		    (memcpy(tmp, conn->addr.p, conn->addr.len),
-		     tmp[conn->addr.len] = '\0',
-		     inet_pton(conn->af, tmp, bin) != 1)) {
+		    inet_pton(conn->af, tmp, bin) != 1) {
 			*reason = ip4 ? "bad IPv4 address" : "bad IPv6 address";
 			return -EBADMSG;
 		}
@@ -467,8 +469,11 @@ sdp_attr_parse(struct sdp_session *s, struct sdp_line *l, const char **reason)
 			*reason = "a=rtcp repeated";
 			return -EBADMSG;
 		}
-		err = colon != NULL ? sdp_rtcp_parse(&m->rtcp, l->aval, reason) :
-				      (*reason = "a=rtcp: bad port", -EBADMSG);
+		if (colon == NULL) {
+			*reason = "a=rtcp: bad port";
+			return -EBADMSG;
+		}
+		err = sdp_rtcp_parse(&m->rtcp, l->aval, reason);
 		m->rtcp.line = idx;
 		break;
 	case SDP_ATTR_CRYPTO:
