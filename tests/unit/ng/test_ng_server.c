@@ -272,7 +272,7 @@ test_errors(void **state)
 		{ "e6 d7:command6:delete7:call-id2:nxe",
 		  "e6 d6:result5:error12:error-reason38:"
 		  "Call-ID not found or tags didn't matche" },
-		{ "e7 i1e ", "e7 d6:result5:error12:error-reason52:"
+		{ "e7 i1e ", "e7 d6:result5:error12:error-reason51:"
 		  "Failed to decode bencode: trailing data at offset 3e" },
 	};
 	struct fixture *f = *state;
