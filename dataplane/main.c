@@ -166,10 +166,13 @@ dp_workers_free(struct dp_main *dm)
 			continue;
 		rte_ring_free(dm->workers[w]->rx_ring);
 		rte_ring_free(dm->exc_rings[w]);
-		if (dm->workers[w]->sessions != NULL &&
-		    dm->workers[w]->sessions->srtp != NULL) {
-			/* Destroys the contexts of live sessions too. */
-			dp_srtp_worker_destroy(dm->workers[w]->sessions->srtp);
+		if (dm->workers[w]->sessions != NULL) {
+			/* Live sessions give back their SRTP contexts (keys
+			 * wiped) before the engine goes. */
+			(void)dp_session_flush(dm->workers[w]->sessions);
+			if (dm->workers[w]->sessions->srtp != NULL)
+				dp_srtp_worker_destroy(
+					dm->workers[w]->sessions->srtp);
 			dm->workers[w]->sessions->srtp = NULL;
 		}
 		dp_session_table_free(dm->workers[w]->sessions);
