@@ -162,15 +162,16 @@ sip_addr_parse(struct sip_addr *addr, struct dg_pl val)
 			return SIP_AE_DNAME;
 		lt = q;
 	} else {
-		for (q = p; q < end; q++) {
-			if (*q == '<') {
-				lt = q;
-				break;
-			}
-			if (*q == '"')
-				return sip_skip_quoted(q, end) == NULL ?
-					SIP_AE_QUOTE : SIP_AE_DNAME;
-		}
+		/* '<' before any ';' makes a name-addr; a quote there is a
+		 * display name mixing tokens and quotes, while quotes after
+		 * ';' belong to the parameters of an addr-spec */
+		for (q = p; q < end && *q != '<' && *q != ';' && *q != '"'; q++)
+			;
+		if (q < end && *q == '"')
+			return sip_skip_quoted(q, end) == NULL ?
+				SIP_AE_QUOTE : SIP_AE_DNAME;
+		if (q < end && *q == '<')
+			lt = q;
 		if (lt != NULL) {
 			struct dg_pl dn = sip_pl_trim(sip_pl(p, lt));
 
