@@ -494,7 +494,8 @@ sip_edge_stats_log(const struct sip_edge *e)
 	const struct sip_txn_stats *t = sip_txn_layer_stats(
 		sip_proxy_txn_layer(e->proxy));
 
-	DG_LOG(DG_LOG_INFO, "sip.proxy.stats",
+	/* Asked for with SIGUSR1: written whatever the log level, as sip.stats is. */
+	dg_log_write(DG_LOG_INFO, "sip.proxy.stats",
 		SIP_PROXY_STATS(EDGE_STATS_FMT_)
 		"txn_active=%llu txn_timeouts=%llu txn_retransmits_sent=%llu "
 		"txn_retransmits_absorbed=%llu dialogs=%zu",
