@@ -382,6 +382,12 @@ ng_server_listen(struct ng_server *s, struct uring_loop *loop,
 	return 0;
 }
 
+const struct sockaddr_storage *
+ng_server_local(const struct ng_server *s)
+{
+	return &s->udp.local;
+}
+
 void
 ng_server_stats_get(const struct ng_server *s, struct ng_server_stats *st)
 {

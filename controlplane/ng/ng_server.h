@@ -81,6 +81,9 @@ void ng_server_input(struct ng_server *s, const char *buf, size_t len,
 		     bool oversize, const struct sockaddr *src,
 		     socklen_t srclen, uint64_t now_ms);
 
+/** The address the socket is bound to (port 0 asked for: the one chosen). */
+const struct sockaddr_storage *ng_server_local(const struct ng_server *s);
+
 /** Counters. */
 void ng_server_stats_get(const struct ng_server *s, struct ng_server_stats *st);
 
