@@ -107,6 +107,7 @@ struct sip_proxy_conf {
 	uint32_t t1_ms, t2_ms, t4_ms;
 	uint32_t max_txns;		/* 0: 65536 */
 	uint32_t retry_after_s;		/* of the 503 when full; 0: 5 */
+	uint64_t timer_c_ms;		/* INVITE branch without a final answer; 0: 180000 */
 };
 
 struct sip_proxy;

@@ -18,6 +18,14 @@
 #include "sip_proxy_priv.h"
 #include "sip_proxy_util.h"
 
+static void sip_px_on_timer_c(struct uring_timer *t);
+
+static uint64_t
+sip_px_timer_c_ms(const struct sip_proxy *p)
+{
+	return p->conf.timer_c_ms != 0 ? p->conf.timer_c_ms : 180000;
+}
+
 
 struct sip_px_call *
 sip_px_call_ref(struct sip_px_call *call)
@@ -33,6 +41,9 @@ sip_px_call_unref(struct sip_px_call *call)
 
 	if (--call->live > 0)
 		return;
+	for (i = 0; i < call->n_branches; i++)
+		uring_timer_cancel(call->p->env.timers,
+			&call->branches[i].timer_c);
 	for (i = 0; i < call->n_targets; i++) {
 		free(call->targets[i].ruri);
 		free(call->targets[i].route);
@@ -266,6 +277,7 @@ sip_px_branch_start(struct sip_px_call *call, int ti)
 	br = &call->branches[call->n_branches++];
 	memset(br, 0, sizeof(*br));
 	br->call = call;
+	uring_timer_init(&br->timer_c, sip_px_on_timer_c);
 	call->n_pending++;
 	sip_px_call_ref(call);
 	err = sip_txn_client_create(&ct, p->layer, p->out_req, (size_t)len,
@@ -279,6 +291,9 @@ sip_px_branch_start(struct sip_px_call *call, int ti)
 	if (br->terminated)
 		ct = sip_txn_put(ct);
 	br->ct = ct;
+	if (call->method == SIP_METHOD_INVITE && !br->done)
+		(void)uring_timer_start(p->env.timers, &br->timer_c,
+			sip_px_timer_c_ms(p));
 	p->stats.forwarded++;
 	return 0;
 }
@@ -420,7 +435,9 @@ sip_px_maybe_final(struct sip_px_call *call)
 		return;
 	if (sip_px_start_next(call) > 0)
 		return;
-	if (call->cancelled && call->best.code == 0) {
+	/* Cancelled branches that never answered still mean "terminated". */
+	if (call->cancelled && (call->best.code == 0 ||
+			(call->best.code == 408 && call->best_buf == NULL))) {
 		sip_px_call_reply(call, 487, NULL, NULL);
 		return;
 	}
@@ -460,6 +477,7 @@ sip_px_branch_done(struct sip_px_branch *br)
 		return;
 	br->done = true;
 	br->call->n_pending--;
+	uring_timer_cancel(br->call->p->env.timers, &br->timer_c);
 }
 
 /* A branch ended with code, without a response to relay (408 or 503). */
@@ -479,6 +497,26 @@ sip_px_branch_failed(struct sip_px_branch *br, int code)
 		call->best_buf = NULL;
 	}
 	sip_px_maybe_final(call);
+}
+
+/*
+ * Timer C: an INVITE branch with no final answer for this long (reset by
+ * each provisional) is cancelled and counts as 408 (RFC 3261 section
+ * 16.6 item 11, section 16.8).
+ */
+static void
+sip_px_on_timer_c(struct uring_timer *t)
+{
+	struct sip_px_branch *br = (struct sip_px_branch *)((char *)t -
+		offsetof(struct sip_px_branch, timer_c));
+	struct sip_px_call *call = sip_px_call_ref(br->call);
+
+	if (!br->done) {
+		if (br->got_prov)
+			sip_px_cancel_branch(br);
+		sip_px_branch_failed(br, 408);
+	}
+	sip_px_call_unref(call);
 }
 
 /* Writes a response without our top Via into p->out_rsp. */
@@ -513,6 +551,9 @@ sip_px_on_response(void *arg, struct sip_txn *ct, const struct sip_msg *msg,
 		sip_dialog_invite_response(call->dlg, msg);
 	if (code < 200) {
 		br->got_prov = true;
+		if (code > 100 && !br->done)
+			(void)uring_timer_start(p->env.timers, &br->timer_c,
+				sip_px_timer_c_ms(p));
 		if (br->cancel_wanted || call->cancelled) {
 			br->cancel_wanted = false;
 			sip_px_cancel_branch(br);

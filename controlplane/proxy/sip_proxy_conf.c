@@ -21,6 +21,7 @@ sip_edge_conf_defaults(struct sip_edge_conf *ec)
 	ec->proxy.dialog_max_duration_ms = 14400000;
 	ec->proxy.max_txns = 65536;
 	ec->proxy.retry_after_s = 5;
+	ec->proxy.timer_c_ms = 180000;
 	ec->nonce_ttl_s = 300;
 }
 
@@ -265,7 +266,7 @@ sip_edge_conf_parse(const struct dg_conf_node *sec, struct sip_edge_conf *ec)
 {
 	static const char *const keys[] = { "routes", "unknown_destination",
 		"registrar", "auth", "dialog", "max_transactions",
-		"retry_after", NULL };
+		"retry_after", "timer_c", NULL };
 	const struct dg_conf_node *n;
 	uint64_t v;
 	int err;
@@ -299,7 +300,8 @@ sip_edge_conf_parse(const struct dg_conf_node *sec, struct sip_edge_conf *ec)
 	if ((err = dg_conf_get_u64(sec, "retry_after", 1, 3600, &v)) < 0)
 		return err;
 	ec->proxy.retry_after_s = (uint32_t)v;
-	return 0;
+	return dg_conf_get_ms(sec, "timer_c", 1000, 3600000,
+		&ec->proxy.timer_c_ms);
 }
 
 static int

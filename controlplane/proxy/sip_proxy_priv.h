@@ -36,6 +36,7 @@ struct sip_px_target {
 struct sip_px_branch {
 	struct sip_px_call *call;
 	struct sip_txn *ct;
+	struct uring_timer timer_c;	/* RFC 3261 section 16.6 item 11 */
 	bool done;
 	bool got_prov;
 	bool cancel_wanted;

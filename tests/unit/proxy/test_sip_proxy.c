@@ -502,6 +502,70 @@ test_proxy_cancel(void **state)
 	assert_int_equal(count_sent(UAC_PORT, "SIP/2.0 487"), 1);
 }
 
+/*
+ * CANCEL before any provisional answer: the CANCEL waits for the branch's
+ * first 1xx; a branch that never answers still ends the INVITE with 487.
+ */
+static void
+test_proxy_cancel_early(void **state)
+{
+	char cancel[1024];
+	int a;
+
+	(void)state;
+	proxy_start(false, 0);
+	register_contact("bob", "sip:bob@10.0.0.1:6001", "203.0.113.50", 6001, "r1", "");
+	register_contact("bob", "sip:bob@10.0.0.2:6002", "203.0.113.51", 6002, "r2", "");
+	rx_from(invite("sip:bob@example.com", "z9hG4bK-c2", ""), "198.51.100.7", UAC_PORT);
+	snprintf(cancel, sizeof(cancel),
+		"CANCEL sip:bob@example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 198.51.100.7:%d;branch=z9hG4bK-c2;rport\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:alice@example.com>;tag=a1\r\n"
+		"To: <sip:bob@example.com>\r\n"
+		"Call-ID: z9hG4bK-c2@198.51.100.7\r\n"
+		"CSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n", UAC_PORT);
+	rx_from(cancel, "198.51.100.7", UAC_PORT);
+	assert_true(find_sent(UAC_PORT, "SIP/2.0 200 OK", 0) >= 0);
+	assert_int_equal(count_sent(6001, "CANCEL "), 0);
+	a = find_sent(6001, "INVITE ", 0);
+	answer(a, 180, "x1", NULL);
+	assert_true(find_sent(6001, "CANCEL ", 0) >= 0);
+	/*
+	 * Neither branch ever sends a final answer: 6002 ends by Timer B,
+	 * 6001 (past its 180) by Timer C. The caller gets 487, not 408.
+	 */
+	uring_timers_run(&ts, 100000 + 64 * 500);
+	assert_int_equal(count_sent(UAC_PORT, "SIP/2.0 487"), 0);
+	uring_timers_run(&ts, 100000 + 180000);
+	assert_int_equal(count_sent(UAC_PORT, "SIP/2.0 487"), 1);
+	assert_int_equal(count_sent(UAC_PORT, "SIP/2.0 408"), 0);
+}
+
+/* Timer C: a branch that rang but never answered is cancelled; 408 goes up. */
+static void
+test_proxy_timer_c(void **state)
+{
+	int a;
+
+	(void)state;
+	pconf.timer_c_ms = 60000;
+	proxy_start(false, 0);
+	register_contact("bob", "sip:bob@10.0.0.1:6001", "203.0.113.50", 6001, "r1", "");
+	rx_from(invite("sip:bob@example.com", "z9hG4bK-tc", ""), "198.51.100.7", UAC_PORT);
+	a = find_sent(6001, "INVITE ", 0);
+	uring_timers_run(&ts, 100000 + 30000);
+	answer(a, 180, "x1", NULL);		/* restarts Timer C */
+	uring_timers_run(&ts, 100000 + 60000);
+	assert_int_equal(count_sent(6001, "CANCEL "), 0);
+	uring_timers_run(&ts, 100000 + 30000 + 60000);
+	assert_true(find_sent(6001, "CANCEL ", 0) >= 0);
+	assert_true(find_sent(UAC_PORT, "SIP/2.0 408", 0) >= 0);
+	/* The 487 that follows the CANCEL does not go up again. */
+	answer(a, 487, "x1", NULL);
+	assert_int_equal(count_sent(UAC_PORT, "SIP/2.0 487"), 0);
+}
+
 /* 407 from two branches: one 407 upstream carrying both challenges. */
 static void
 test_proxy_challenges_merged(void **state)
@@ -662,6 +726,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_proxy_fork_answer_cancels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_q_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_cancel_early, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_timer_c, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_challenges_merged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_table_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_checks, setup, teardown),

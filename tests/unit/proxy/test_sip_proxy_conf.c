@@ -46,6 +46,7 @@ test_conf_defaults(void **state)
 	assert_int_equal(ec.proxy.dialog_max_duration_ms, 14400000);
 	assert_int_equal(ec.proxy.max_txns, 65536);
 	assert_int_equal(ec.proxy.retry_after_s, 5);
+	assert_int_equal(ec.proxy.timer_c_ms, 180000);
 	/* An empty section turns the proxy on with these defaults. */
 	assert_int_equal(load("edge: {}\n"), 0);
 	assert_true(ec.present);
@@ -63,6 +64,7 @@ test_conf_full(void **state)
 		"  unknown_destination: 403\n"
 		"  max_transactions: 5000\n"
 		"  retry_after: 9\n"
+		"  timer_c: 200s\n"
 		"  registrar:\n"
 		"    min_expires: 30\n"
 		"    max_expires: 7200\n"
@@ -91,6 +93,7 @@ test_conf_full(void **state)
 	assert_int_equal(ec.proxy.routes.unknown_code, 403);
 	assert_int_equal(ec.proxy.max_txns, 5000);
 	assert_int_equal(ec.proxy.retry_after_s, 9);
+	assert_int_equal(ec.proxy.timer_c_ms, 200000);
 	assert_int_equal(ec.proxy.reg.min_expires, 30);
 	assert_int_equal(ec.proxy.reg.max_expires, 7200);
 	assert_int_equal(ec.proxy.reg.default_expires, 900);
