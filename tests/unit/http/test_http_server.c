@@ -64,9 +64,15 @@ setup(void **state)
 }
 
 static int
-setup_small(void **state)
+setup_limit(void **state)
 {
-	return setup_with(state, 2, 300);
+	return setup_with(state, 2, 5000);
+}
+
+static int
+setup_idle(void **state)
+{
+	return setup_with(state, 8, 300);
 }
 
 static int
@@ -160,14 +166,14 @@ read_answer(struct fixture *f, int fd, char *buf, size_t cap, size_t *have,
 	return 0;
 }
 
-/* Turns the loop until the server closes fd (true) or 1 s passes. */
+/* Turns the loop until the server closes fd (true) or 3 s pass. */
 static bool
 closed_by_server(struct fixture *f, int fd)
 {
 	char c;
 	int i;
 
-	for (i = 0; i < 1000; i++) {
+	for (i = 0; i < 3000; i++) {
 		ssize_t r = recv(fd, &c, 1, 0);
 
 		if (r == 0 || (r < 0 && errno == ECONNRESET))
@@ -342,11 +348,6 @@ test_idle_timeout(void **state)
 	assert_int_equal(settle(f, 0), 0);
 	close(a);
 	close(b);
-	/* Room again after the idle ones went. */
-	a = client(f);
-	assert_int_equal(get(f, a, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n",
-		NULL, 0), 200);
-	close(a);
 }
 
 /* Stop closes open connections and no new ones are served. */
@@ -372,8 +373,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_trickle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_limit,
-			setup_small, teardown),
-		cmocka_unit_test_setup_teardown(test_idle_timeout, setup_small,
+			setup_limit, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_timeout, setup_idle,
 			teardown),
 		cmocka_unit_test_setup_teardown(test_stop, setup, teardown),
 	};
