@@ -317,7 +317,7 @@ int sdp_srtp_key_generate(struct sdp_srtp_key *key, enum sdp_suite suite,
 struct sdp_stream {
 	struct dg_pl type;		/* "audio", ... */
 	bool rejected;			/* port 0 */
-	bool hold;			/* connection address 0.0.0.0 or :: */
+	bool hold;			/* address 0.0.0.0 or :: in a stream without ICE */
 	enum sdp_proto proto;
 	enum sdp_dir dir;		/* effective direction */
 	struct dg_pl addr;		/* effective c= address */
@@ -435,7 +435,8 @@ struct sdp_rewrite_result {
  * the relay's RTCP port (and address when it had one); a=rtcp is added
  * when the relay's RTCP port is not RTP + 1 and RTCP is not muxed.
  * Held streams keep their meaning: direction attributes pass unchanged and
- * a c= of 0.0.0.0 (or ::) stays as it is. Rejected streams (port 0) keep
+ * a c= of 0.0.0.0 (or ::) stays as it is, unless the stream uses ICE, where
+ * 0.0.0.0 is trickle ICE's placeholder and moves to the relay. Rejected streams (port 0) keep
  * port 0 and their addresses. Profile and keys follow opts->xport, ICE
  * attributes go when opts->ice_remove, a=rtcp-mux follows opts->mux and the
  * role. Every other line is copied as it was, in order. When anything

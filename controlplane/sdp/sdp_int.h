@@ -62,6 +62,18 @@ int sdp_crypto_parse(struct sdp_crypto *c, struct dg_pl val,
 int sdp_addr_check(struct sdp_conn *conn, const char **reason);
 
 /**
+ * Does m= section idx use ICE (ufrag at either level, or candidates)? Its
+ * 0.0.0.0 is then the placeholder of RFC 8839 section 4.2.5 (no candidate
+ * gathered yet), not an RFC 2543 hold.
+ */
+static inline bool
+sdp_media_uses_ice(const struct sdp_session *s, unsigned int idx)
+{
+	return dg_pl_isset(s->ice_ufrag) || dg_pl_isset(s->media[idx].ice_ufrag) ||
+	       s->media[idx].n_candidates != 0;
+}
+
+/**
  * Parse a c= value: <nettype> <addrtype> <address>[/<ttl>][/<count>].
  * @return 0, or -EBADMSG with *reason.
  */

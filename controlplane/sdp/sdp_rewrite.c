@@ -30,6 +30,7 @@ struct sdp_mplan {
 	const struct sdp_relay *relay;	/* NULL: section left alone */
 	const char *addrtype;		/* relay's "IP4"/"IP6" */
 	bool rejected;
+	bool ice;			/* 0.0.0.0 is ICE's placeholder, not a hold */
 	bool uses_session_c;
 	bool insert_c;			/* add a media-level c= ... */
 	const char *insert_addrtype;	/* ... with this type and address */
@@ -236,6 +237,20 @@ sdp_plan_keys(struct sdp_plan *pl, unsigned int i)
 	return -ENOTSUP;
 }
 
+/* Session c= of 0.0.0.0 is a hold unless a section relying on it uses ICE. */
+static bool
+sdp_session_conn_hold(const struct sdp_session *in)
+{
+	unsigned int i;
+
+	if (!in->conn.hold)
+		return false;
+	for (i = 0; i < in->n_media; i++)
+		if (!in->media[i].conn.set && sdp_media_uses_ice(in, i))
+			return false;
+	return true;
+}
+
 static int
 sdp_plan_make(struct sdp_plan *pl)
 {
@@ -254,6 +269,7 @@ sdp_plan_make(struct sdp_plan *pl)
 		bool offered_mux;
 
 		mp->rejected = m->port == 0;
+		mp->ice = sdp_media_uses_ice(in, i);
 		mp->uses_session_c = !m->conn.set;
 		mp->proto = m->proto;
 		if (i >= o->n_relay || o->relay[i].addr == NULL)
@@ -309,7 +325,8 @@ sdp_plan_make(struct sdp_plan *pl)
 		}
 	}
 	pl->res->n_media = in->n_media;
-	if (in->conn.set && !in->conn.hold && (first_user != NULL || first_any != NULL)) {
+	if (in->conn.set && !sdp_session_conn_hold(in) &&
+	    (first_user != NULL || first_any != NULL)) {
 		if (!sdp_conn_rewritable(&in->conn))
 			return -ENOTSUP;
 		pl->sess_addr = first_user != NULL ? first_user : first_any;
@@ -425,7 +442,8 @@ emit_rtcp(struct sdp_emit *e, const struct sdp_media *m,
 	emit_u64(e, mp->rtcp_port);
 	if (l != NULL && m->rtcp.addr.set) {
 		emit_str(e, " ");
-		if (m->rtcp.addr.hold || !sdp_conn_rewritable(&m->rtcp.addr)) {
+		if ((m->rtcp.addr.hold && !mp->ice) ||
+		    !sdp_conn_rewritable(&m->rtcp.addr)) {
 			emit_pl(e, m->rtcp.addr.nettype);
 			emit_str(e, " ");
 			emit_pl(e, m->rtcp.addr.addrtype);
@@ -507,11 +525,11 @@ emit_media(struct sdp_emit *e, const struct sdp_plan *pl, unsigned int i)
 			struct sdp_conn c;
 			const char *reason;
 
-			/* every c= of the section moves, except a hold address */
+			/* every c= of the section moves, except a hold address (RFC 2543) */
 			c = m->conn;
 			if (j != m->conn.line)
 				(void)sdp_conn_parse(&c, l->val, &reason);
-			if (c.hold)
+			if (c.hold && !mp->ice)
 				emit_copy(e, l);
 			else
 				emit_conn(e, mp->addrtype,

@@ -61,7 +61,7 @@ sdp_stream_get(const struct sdp_session *s, unsigned int idx,
 	out->dir = sdp_media_dir(s, idx);
 	out->rtcp_mux = m->rtcp_mux;
 	out->ptime = m->ptime;
-	out->ice = dg_pl_isset(m->ice_ufrag) || dg_pl_isset(s->ice_ufrag);
+	out->ice = sdp_media_uses_ice(s, idx);
 	out->rtp_port = m->port;
 	if (m->rtcp.set)
 		out->rtcp_port = m->rtcp.port;
@@ -81,7 +81,7 @@ sdp_stream_get(const struct sdp_session *s, unsigned int idx,
 	if (!c->set)
 		return out->rejected ? 0 : -EINVAL;
 	out->addr = c->addr;
-	out->hold = c->hold;
+	out->hold = c->hold && !out->ice;
 	out->addr_numeric = c->numeric;
 	if (!c->numeric)
 		return 0;

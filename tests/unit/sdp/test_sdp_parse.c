@@ -368,7 +368,7 @@ test_round_trip(void **state)
 		"sdp/rfc3264-10.1-offer.sdp", "sdp/rfc3264-10.1-answer.sdp",
 		"sdp/rfc3264-10.2-answer.sdp", "sdp/rfc4568-offer.sdp",
 		"sdp/hold-sendonly.sdp", "sdp/hold-2543.sdp",
-		"sdp/webrtc-sdes.sdp", "sdp/webrtc-dtls.sdp",
+		"sdp/webrtc-sdes.sdp", "sdp/webrtc-dtls.sdp", "sdp/webrtc-trickle.sdp",
 	};
 	size_t i, j, len;
 	int n;

@@ -343,6 +343,40 @@ test_hold_kept(void **state)
 	free(b);
 }
 
+/* Trickle ICE's c=0.0.0.0 / a=rtcp 0.0.0.0 is a placeholder, not a hold: both move to the relay. */
+static void
+test_ice_placeholder_not_hold(void **state)
+{
+	struct sdp_stream st;
+	char *b;
+
+	(void)state;
+	parse_vec(&in, "sdp/webrtc-trickle.sdp", &b);
+	assert_int_equal(sdp_stream_get(&in, 0, &st), 0);
+	assert_true(st.ice);
+	assert_false(st.hold);
+	opts_reset(1);
+	opts.xport = SDP_XPORT_RTP;
+	opts.mux = SDP_MUX_DEMUX;
+	opts.ice_remove = true;
+	rewrite_expect(&in,
+		"v=0\r\n"
+		"o=- 7982678511223061894 3 IN IP4 127.0.0.1\r\n"
+		"s=-\r\n"
+		"t=0 0\r\n"
+		"m=audio 30000 RTP/AVPF 111 0\r\n"
+		"c=IN IP4 203.0.113.1\r\n"
+		"a=rtcp:30001 IN IP4 203.0.113.1\r\n"
+		"a=mid:0\r\n"
+		"a=sendrecv\r\n"
+		"a=rtpmap:111 opus/48000/2\r\n"
+		"a=rtpmap:0 PCMU/8000\r\n");
+	assert_int_equal(sdp_stream_get(&again, 0, &st), 0);
+	assert_false(st.hold);
+	assert_false(st.ice);
+	free(b);
+}
+
 /* Streams needing different relay addresses: session c= for the first, a media c= added for the other. */
 static void
 test_mixed_families(void **state)
@@ -488,6 +522,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_answer_sdes),
 		cmocka_unit_test(test_answer_mux),
 		cmocka_unit_test(test_hold_kept),
+		cmocka_unit_test(test_ice_placeholder_not_hold),
 		cmocka_unit_test(test_mixed_families),
 		cmocka_unit_test(test_unrelayed_section),
 		cmocka_unit_test(test_unchanged_keeps_version),
