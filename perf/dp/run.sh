@@ -5,14 +5,16 @@
 # sessions (at most 129024: 8 relay addresses), all over net_memif with
 # --no-huge, in one run. Prints one table; ratios are relay / forwarder of
 # this same run. Bounded: every process has a timeout, the whole run takes
-# about three minutes. Needs root (DPDK runtime dirs) and a build with
+# one to three minutes. Needs root (DPDK runtime dirs) and a build with
 # libdpdk-dev (default build dir: build-release).
 #
 #   perf/dp/run.sh [BUILD_DIR] [LARGE_SESSIONS]
 #
 # CPU layout (2 cores here): the generator on CPU 0; the forwarder, or
-# drongo-dp's main lcore (software dispatch) and its one worker, on CPU 1.
-# So the relay gets the same one CPU as the forwarder. DGPERF_NICE (default
+# drongo-dp's main lcore and its one worker, on CPU 1. So the relay gets
+# the same one CPU as the forwarder. The generator is the memif server of
+# every run (drongo-dp as server trips a DPDK 22.11 memif bug, and the
+# roles must match for the comparison). DGPERF_NICE (default
 # -10) raises the benchmark's priority over whatever else runs;
 # DGPERF_DP_LCORES (default 0@1,1@1) places drongo-dp's lcores otherwise,
 # e.g. 0@0,1@1 puts its main lcore next to the generator.
