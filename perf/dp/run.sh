@@ -49,7 +49,8 @@ cleanup()
 	for p in "${PIDS[@]}"; do
 		wait "$p" 2>/dev/null || true
 	done
-	rm -rf "/var/run/dpdk/$PFX-"*
+	# A drongo-dp that crashed leaves its region behind.
+	rm -rf "/var/run/dpdk/$PFX-"* "/dev/shm/drongo-dp.$INST"
 	if [ -n "${DGPERF_KEEP:-}" ]; then
 		echo "run.sh: logs kept in $W" >&2
 	else
