@@ -139,18 +139,25 @@ def step_regs(work, proxy, rate, secs):
 
 
 def ladder(label, fn):
-    """Rates up the ladder until failures reach 0.1% or sipp cannot keep up."""
+    """Rates up the ladder until failures reach 0.1% or sipp cannot keep up
+    (80% of the asked rate). The machine may be shared: a failing step is
+    run once more, for both proxies alike, and counts if that run passes."""
     best = None
     for rate in RATES:
-        ok, failed, wall, cpu = fn(rate)
-        total = ok + failed
-        frac = failed / total if total else 1.0
-        achieved = ok / wall if wall > 0 else 0
-        us = cpu / ok * 1e6 if ok else float("nan")
-        print("  %-18s rate %5d/s: %6d ok %5d failed (%.3f%%) in %.1fs, %.0f/s, "
-              "%.1f us CPU per call" % (label, rate, ok, failed, frac * 100,
-                                        wall, achieved, us), flush=True)
-        if total == 0 or frac >= 0.001 or achieved < 0.8 * rate:
+        for attempt in (1, 2):
+            ok, failed, wall, cpu = fn(rate)
+            total = ok + failed
+            frac = failed / total if total else 1.0
+            achieved = ok / wall if wall > 0 else 0
+            us = cpu / ok * 1e6 if ok else float("nan")
+            print("  %-16s rate %5d/s try %d: %6d ok %5d failed (%.3f%%) in %.1fs, "
+                  "%.0f/s, %.1f us CPU per call" % (label, rate, attempt, ok,
+                                                    failed, frac * 100, wall,
+                                                    achieved, us), flush=True)
+            passed = total > 0 and frac < 0.001 and achieved >= 0.8 * rate
+            if passed:
+                break
+        if not passed:
             break
         best = (rate, us)
     return best
