@@ -322,10 +322,14 @@ struct sdp_stream {
 	enum sdp_dir dir;		/* effective direction */
 	struct dg_pl addr;		/* effective c= address */
 	struct sockaddr_storage rtp;	/* valid when addr_numeric */
-	struct sockaddr_storage rtcp;	/* a=rtcp address/port, else RTP address, port + 1 */
+	struct sockaddr_storage rtcp;	/* a=rtcp's address if given, else the RTP address; rtcp_port */
 	bool addr_numeric;
 	uint16_t rtp_port;
-	uint16_t rtcp_port;		/* a=rtcp, else rtp_port + 1, rtp_port when muxed */
+	/*
+	 * a=rtcp's port when present (with rtcp_mux, the fallback an offer
+	 * names), else rtp_port when muxed, else rtp_port + 1
+	 */
+	uint16_t rtcp_port;
 	bool rtcp_mux;
 	uint32_t ptime;
 	uint8_t n_crypto;		/* keys of known suites, in order of the lines */
@@ -444,8 +448,8 @@ struct sdp_rewrite_result {
  * output again with the same options (and keys) gives the same bytes.
  *
  * @return the length written; -ENOSPC when cap is too small; -EINVAL on a
- *   bad relay address or an answer without opts->offer where one is
- *   needed; -ENOTSUP when an SDES answer finds no offered suite it can use,
+ *   bad relay address, a supplied key whose lengths do not match its
+ *   suite, or an answer without opts->offer where one is needed; -ENOTSUP when an SDES answer finds no offered suite it can use,
  *   or a c= is not IN IP4/IP6; the error of the random source.
  */
 int sdp_rewrite(const struct sdp_session *in,

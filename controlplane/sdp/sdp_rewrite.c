@@ -176,6 +176,16 @@ sdp_conn_rewritable(const struct sdp_conn *c)
 	return c->af == AF_INET || c->af == AF_INET6;
 }
 
+/* A caller's key we can write and the peer can parse back. */
+static bool
+sdp_key_valid(const struct sdp_srtp_key *k)
+{
+	return sdp_suite_key_len(k->suite) != 0 &&
+	       k->key_len == sdp_suite_key_len(k->suite) &&
+	       k->salt_len == sdp_suite_salt_len(k->suite) &&
+	       k->tag <= 999999999 && k->mki_len <= 128;
+}
+
 /* Keys announced for section i: caller's, else fresh ones. */
 static int
 sdp_plan_keys(struct sdp_plan *pl, unsigned int i)
@@ -198,6 +208,9 @@ sdp_plan_keys(struct sdp_plan *pl, unsigned int i)
 		if (r->n_keys != 0) {
 			if (r->n_keys > SDP_MAX_CRYPTO)
 				return -EINVAL;
+			for (j = 0; j < r->n_keys; j++)
+				if (!sdp_key_valid(&r->keys[j]))
+					return -EINVAL;
 			memcpy(out->keys, r->keys, sizeof(r->keys[0]) * r->n_keys);
 			out->n_keys = r->n_keys;
 			return 0;
@@ -223,6 +236,8 @@ sdp_plan_keys(struct sdp_plan *pl, unsigned int i)
 		if (k == n_suites)
 			continue;
 		if (r->n_keys != 0 && r->keys[0].suite == c->suite) {
+			if (!sdp_key_valid(&r->keys[0]))
+				return -EINVAL;
 			out->keys[0] = r->keys[0];
 			out->keys[0].tag = c->tag;
 		} else {

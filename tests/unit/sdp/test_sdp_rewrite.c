@@ -508,6 +508,12 @@ test_supplied_keys(void **state)
 	assert_int_equal(again.media[0].crypto[0].suite, SDP_SUITE_AES_256_CM_HMAC_SHA1_80);
 	assert_int_equal(again.media[1].n_crypto, 2);
 	assert_memory_equal(res.media[0].keys[0].key, k2.key, 32);
+	/* a supplied key that does not match its suite is refused, not written */
+	opts.relay[0].keys[0].key_len = 16;
+	assert_int_equal(sdp_rewrite(&in, &opts, &res, out, sizeof(out)), -EINVAL);
+	opts.relay[0].keys[0] = k2;
+	opts.relay[0].keys[0].suite = SDP_SUITE_UNKNOWN;
+	assert_int_equal(sdp_rewrite(&in, &opts, &res, out, sizeof(out)), -EINVAL);
 	free(b);
 }
 
