@@ -63,7 +63,7 @@ http_buf_room(struct http_buf *b, size_t n)
 void
 http_buf_add(struct http_buf *b, const void *p, size_t n)
 {
-	if (!http_buf_room(b, n))
+	if (!http_buf_room(b, n) || n == 0)
 		return;
 	memcpy(b->p + b->len, p, n);
 	b->len += n;

@@ -82,7 +82,10 @@ http_route_error(struct http_server *srv, uint16_t status,
 	(void)srv;
 	http_buf_init(&body, 4096);
 	route_error_body(&body, status, reason, NULL, 0);
-	route_write(out, status, "application/json", &body, head, keep);
+	if (body.err != 0 && out->err == 0)
+		out->err = body.err;
+	else
+		route_write(out, status, "application/json", &body, head, keep);
 	http_buf_fini(&body);
 }
 
@@ -142,8 +145,9 @@ route_health(struct http_server *srv, struct http_buf *body)
 	http_json_key(&j, "down");
 	if (down.err == 0)
 		http_json_raw(&j, down.p, down.len);
-	else
-		http_json_raw(&j, "[]", 2);
+	else if (body->err == 0)
+		/* No list is better than a wrong one: the answer becomes 500. */
+		body->err = down.err;
 	http_json_key(&j, "node");
 	http_json_str(&j, srv->node);
 	http_json_key(&j, "role");
