@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The edge proxy against real sipp user agents on loopback: digest
 # REGISTER (challenge, success, wrong password 403, stale nonce 401
-# stale=true), a record-routed call with ACK and BYE, CANCEL while
+# stale=true), a record-routed call with ACK, INFO and BYE, CANCEL while
 # ringing, best-response selection over two contacts (486 beats 404; a
 # 200 wins and the other branch is cancelled), 404 for an unknown user,
 # 480 for a known user without bindings, 483 on Max-Forwards 0, OPTIONS
@@ -231,11 +231,12 @@ def test_call(work, edge):
     c = codes(uac.trace())
     assert c[0] == (407, "INVITE"), c
     assert (180, "INVITE") in c and (200, "INVITE") in c and c[-1] == (200, "BYE"), c
+    assert (200, "INFO") in c, c
     ok = [m for d, m in uac.trace() if d == "rx" and first_line(m).startswith("SIP/2.0 200")][0]
     rr = "<sip:127.0.0.1:%d;lr>" % edge.port
     assert hdr(ok, "Record-Route") == [rr], ok
     reqs = requests(uas.trace())
-    assert [r for r, _ in reqs] == ["INVITE", "ACK", "BYE"], [r for r, _ in reqs]
+    assert [r for r, _ in reqs] == ["INVITE", "ACK", "INFO", "BYE"], [r for r, _ in reqs]
     inv = reqs[0][1]
     assert first_line(inv).startswith("INVITE sip:bob@127.0.0.1:%d " % port), inv
     assert hdr(inv, "Record-Route") == [rr], inv
@@ -269,7 +270,7 @@ def test_call_tcp_to_udp(work, edge):
     rr_udp = "<sip:127.0.0.1:%d;lr>" % edge.port
     rr_tcp = "<sip:127.0.0.1:%d;transport=tcp;lr>" % edge.port
     reqs = requests(uas.trace())
-    assert [r for r, _ in reqs] == ["INVITE", "ACK", "BYE"], [r for r, _ in reqs]
+    assert [r for r, _ in reqs] == ["INVITE", "ACK", "INFO", "BYE"], [r for r, _ in reqs]
     inv = reqs[0][1]
     assert hdr(inv, "Record-Route") == [rr_udp, rr_tcp], inv
     assert hdr(inv, "Via")[1].startswith("SIP/2.0/TCP "), inv
@@ -339,7 +340,7 @@ def test_best_answer(work, edge):
     c = codes(uac.trace())
     assert (200, "INVITE") in c and (487, "INVITE") not in c and c[-1] == (200, "BYE"), c
     assert [r for r, _ in requests(u2.trace())] == ["INVITE", "CANCEL", "ACK"], requests(u2.trace())
-    assert [r for r, _ in requests(u1.trace())] == ["INVITE", "ACK", "BYE"], requests(u1.trace())
+    assert [r for r, _ in requests(u1.trace())] == ["INVITE", "ACK", "INFO", "BYE"], requests(u1.trace())
 
 
 def test_unknown_user(work, edge):
@@ -384,11 +385,11 @@ def test_loss(work, edge, calls=20):
     before = edge.proxy_stats()
     # Loss on the caller's side only: sipp as a callee cannot absorb
     # retransmitted INVITEs once it has answered.
-    uas = Sipp(work, edge, "uas_answer.xml", port, "loss_uas",
+    uas = Sipp(work, edge, "uas_answer_short.xml", port, "loss_uas",
                ["-d", "100"], calls=calls)
     try:
         time.sleep(0.3)
-        uac = Sipp(work, edge, "uac_call.xml", free_port(), "loss_uac",
+        uac = Sipp(work, edge, "uac_call_short.xml", free_port(), "loss_uac",
                    caller_args("bob") + ["-r", "5", "-lost", "10"], calls=calls)
         uac.check(timeout=120)
         uas.wait(timeout=60)
