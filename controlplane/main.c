@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * drongo: the control plane. Loads the configuration (a file, or the
- * embedded copy of config/drongo.yaml), starts the SIP service on one
- * io_uring loop and runs it in the foreground. SIGTERM and SIGINT stop it
+ * embedded copy of config/drongo.yaml), starts the SIP service and the
+ * operators' HTTP server (cp_http.c) on one io_uring loop and runs it in
+ * the foreground. SIGTERM and SIGINT stop it
  * cleanly (exit 0), SIGHUP reloads what can change at run time, SIGUSR1
  * logs the counters.
  */

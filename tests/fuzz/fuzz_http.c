@@ -70,7 +70,7 @@ check_answer(const struct http_req *req)
 	if (end == NULL || cl == NULL || cl > end)
 		abort();
 	head = (size_t)(end - out.p) + 4;
-	if (req->m != HTTP_METHOD_HEAD && req->m != HTTP_METHOD_OTHER &&
+	if (req->m != HTTP_METHOD_HEAD &&
 			(size_t)strtoul(cl + 18, NULL, 10) != out.len - 1 - head)
 		abort();
 	if (req->m == HTTP_METHOD_HEAD && out.len - 1 != head)

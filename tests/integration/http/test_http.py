@@ -56,6 +56,7 @@ class HttpDrongo(Drongo):
             "http:",
             "  listen:",
             "    - 127.0.0.1:%d" % self.http_port,
+            '    - "[::1]:%d"' % self.http_port,
             "  idle_timeout: 5s",
             "media:",
             "  required: true",
@@ -178,6 +179,13 @@ def check_without_dp(d, port):
     assert status == 404, status
     assert json.loads(body) == {"error": "no such endpoint", "status": 404,
                                 "path": "/api/dialogs"}, body
+    # The IPv6 listener serves the same pages.
+    c = http.client.HTTPConnection("::1", port, timeout=5)
+    c.request("GET", "/health/live")
+    r = c.getresponse()
+    assert r.status == 200 and json.loads(r.read())["node"] == "dgtest"
+    c.close()
+
     status, headers, body = get(port, "/health/live", method="HEAD")
     assert status == 200 and body == b"" and int(headers["Content-Length"]) > 0
 
@@ -228,6 +236,7 @@ def main():
     d = HttpDrongo(DRONGO, port, free_instance())
     try:
         d.wait_log("event=http.listen addr=127.0.0.1:%d" % port)
+        d.wait_log("event=http.listen addr=[::1]:%d" % port)
         check_without_dp(d, port)
         if os.path.exists(DP):
             check_with_dp(d, port, workdir)
