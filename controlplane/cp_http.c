@@ -87,6 +87,10 @@ cp_http_start(struct cp_http **out, struct uring_loop *loop,
 				cp_conf_media_required(conf));
 		}
 	}
+	memcpy(h->listen, conf->http_listen, sizeof(h->listen));
+	h->n_listen = conf->n_http_listen;
+	h->max_conns = conf->http_max_connections;
+	h->media_required = cp_conf_media_required(conf);
 	cp_http_opts(&o, conf);
 	ret = http_server_start(&h->srv, &o, err, sizeof(err));
 	if (ret < 0) {
@@ -112,11 +116,31 @@ cp_http_registry(struct cp_http *h)
 	return h != NULL ? http_server_registry(&h->srv) : NULL;
 }
 
+static void
+cp_http_kept(const char *key)
+{
+	DG_LOG(DG_LOG_WARN, "conf.reload",
+		"key=%s applied=no reason=\"needs a restart\"", key);
+}
+
 void
 cp_http_reload(struct cp_http *h, const struct cp_conf *conf)
 {
-	if (h == NULL)
+	if (h == NULL) {
+		if (conf->http_enabled)
+			cp_http_kept("http.enabled");
 		return;
+	}
+	if (!conf->http_enabled)
+		cp_http_kept("http.enabled");
+	if (h->n_listen != conf->n_http_listen ||
+			memcmp(h->listen, conf->http_listen,
+				sizeof(h->listen)) != 0)
+		cp_http_kept("http.listen");
+	if (h->max_conns != conf->http_max_connections)
+		cp_http_kept("http.max_connections");
+	if (h->media_required != cp_conf_media_required(conf))
+		cp_http_kept("media.required");
 	http_server_set_idle(&h->srv, conf->http_idle_timeout_ms);
 	snprintf(h->srv.node, sizeof(h->srv.node), "%s", conf->name);
 }

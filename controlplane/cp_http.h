@@ -22,6 +22,11 @@ struct cp_http {
 	struct http_provider sip_metrics;
 	const struct sip_server *sip;
 	bool dp_on;			/* dp initialised */
+	/* What a reload cannot change, as started. */
+	struct sockaddr_storage listen[CP_CONF_MAX_HTTP_LISTEN];
+	unsigned int n_listen;
+	uint32_t max_conns;
+	bool media_required;
 };
 
 /**
@@ -37,7 +42,11 @@ int cp_http_start(struct cp_http **out, struct uring_loop *loop,
 /** The registry of a running server, NULL when HTTP is off. */
 struct http_registry *cp_http_registry(struct cp_http *h);
 
-/** Apply what a reload can change (node name, idle timeout). */
+/**
+ * Apply what a reload can change (node name, idle timeout); log a warning
+ * naming each key that needs a restart (http.enabled, http.listen,
+ * http.max_connections, media.required). h is NULL when HTTP is off.
+ */
 void cp_http_reload(struct cp_http *h, const struct cp_conf *conf);
 
 /** Stop accepting and close the connections (before the loop ends). */

@@ -49,14 +49,17 @@ class HttpDrongo(Drongo):
     def __init__(self, binary, http_port, instance):
         self.http_port = http_port
         self.instance = instance
+        self.node_name = "dgtest"
+        self.extra_listen = ""
         Drongo.__init__(self, binary)
 
     def write_conf(self, level, text=None):
-        text = config_text(self.port, level) + "\n".join([
+        text = config_text(self.port, level).replace(
+            "name: dgtest", "name: " + self.node_name) + "\n".join([
             "http:",
             "  listen:",
             "    - 127.0.0.1:%d" % self.http_port,
-            '    - "[::1]:%d"' % self.http_port,
+            '    - "[::1]:%d"' % self.http_port + "\n" + self.extra_listen +
             "  idle_timeout: 5s",
             "media:",
             "  required: true",
@@ -242,6 +245,15 @@ def main():
             check_with_dp(d, port, workdir)
         else:
             print("drongo-dp not built: data-plane part skipped")
+        # A reload: the node name is applied, a new listener needs a restart.
+        d.node_name = "dgtest2"
+        d.extra_listen = "    - 127.0.0.2:%d\n" % port
+        d.write_conf("info")
+        d.proc.send_signal(signal.SIGHUP)
+        d.wait_log("event=conf.reload status=ok")
+        assert "key=http.listen applied=no" in d.logtext(), d.logtext()
+        status, _, body = get(port, "/health/live")
+        assert status == 200 and json.loads(body)["node"] == "dgtest2", body
         # HTTP still answers after all of it, and drongo stops cleanly.
         assert get(port, "/health/live")[0] == 200
         assert d.stop() == 0
