@@ -28,7 +28,7 @@ sip_px_on_registered(void *arg, int code, const char *reason, const char *hdrs)
 {
 	struct sip_px_reg *r = arg;
 
-	(void)sip_txn_server_reply(r->st, code, reason, r->to_tag, hdrs);
+	sip_px_respond_local(r->p, r->st, code, reason, r->to_tag, hdrs);
 	r->st = sip_txn_put(r->st);
 	free(r);
 }
@@ -215,7 +215,7 @@ sip_px_on_request(void *arg, struct sip_txn *st, const struct sip_msg *msg,
 	}
 	/* Stop the caller's INVITE retransmissions at once (section 16.2). */
 	if (msg->method == SIP_METHOD_INVITE)
-		(void)sip_txn_server_reply(st, 100, NULL, NULL, NULL);
+		sip_px_respond_local(p, st, 100, NULL, NULL, NULL);
 	call = sip_px_call_new(p, st, msg);
 	if (call == NULL) {
 		sip_px_reply(p, st, msg, 500, NULL, NULL);

@@ -55,13 +55,60 @@ sip_px_call_unref(struct sip_px_call *call)
 }
 
 void
+sip_px_respond_local(struct sip_proxy *p, struct sip_txn *st, int code,
+		const char *reason, const char *to_tag, const char *hdrs)
+{
+	struct dg_pl raw = sip_txn_request(st);
+	const struct sip_txn_dest *dst = sip_txn_dest(st);
+	struct sip_perr perr;
+	struct sip_edits ed;
+	struct sip_edit e;
+	char via[1024];
+	ssize_t len;
+	int n, v;
+
+	/*
+	 * Where the response goes is where the request came from (its
+	 * address, and its port when rport was asked for), so that is what
+	 * received= and rport= say.
+	 */
+	if (raw.len == 0 || sip_msg_decode(&p->lreq, raw.p, raw.len, &perr) < 0 ||
+			p->lreq.n_vias == 0)
+		goto plain;
+	n = sip_resp_build(p->out_local, sizeof(p->out_local), &p->lreq, code,
+		reason, to_tag, hdrs);
+	if (n < 0)
+		goto plain;
+	v = sip_proxy_via_received(&p->lreq.vias[0], &dst->addr, via, sizeof(via));
+	if (v <= 0 || sip_msg_decode(&p->lrsp, p->out_local, (size_t)n, &perr) < 0) {
+		(void)sip_txn_server_respond(st, code, p->out_local, (size_t)n);
+		return;
+	}
+	sip_edits_init(&ed);
+	memset(&e, 0, sizeof(e));
+	e.op = SIP_EDIT_VIA_POP;
+	(void)sip_edits_add(&ed, &e);
+	e.op = SIP_EDIT_VIA_PUSH;
+	e.val = (struct dg_pl){ via, (size_t)v };
+	(void)sip_edits_add(&ed, &e);
+	len = sip_msg_write(&p->lrsp, &ed, p->out_local2, sizeof(p->out_local2));
+	if (len < 0)
+		(void)sip_txn_server_respond(st, code, p->out_local, (size_t)n);
+	else
+		(void)sip_txn_server_respond(st, code, p->out_local2, (size_t)len);
+	return;
+plain:
+	(void)sip_txn_server_reply(st, code, reason, to_tag, hdrs);
+}
+
+void
 sip_px_reply(struct sip_proxy *p, struct sip_txn *st, const struct sip_msg *msg,
 		int code, const char *reason, const char *hdrs)
 {
 	char tag[24], cid[128], why[160];
 
 	sip_proxy_to_tag(msg, tag, sizeof(tag));
-	(void)sip_txn_server_reply(st, code, reason, tag, hdrs);
+	sip_px_respond_local(p, st, code, reason, tag, hdrs);
 	if (code >= 300)
 		DG_LOG(DG_LOG_DEBUG, "sip.proxy.reply",
 			"status=%d reason=%s method=%.*s call_id=%s", code,
@@ -84,7 +131,7 @@ sip_px_call_reply(struct sip_px_call *call, int code, const char *reason,
 	if (call->final_sent)
 		return;
 	call->final_sent = true;
-	(void)sip_txn_server_reply(call->st, code, reason, call->to_tag, hdrs);
+	sip_px_respond_local(call->p, call->st, code, reason, call->to_tag, hdrs);
 	if (code == 404)
 		call->p->stats.not_found++;
 	else if (code == 480)

@@ -81,6 +81,10 @@ struct sip_proxy {
 	uint64_t branch_seq;
 	struct sip_msg req;		/* a request decoded again (large) */
 	struct sip_msg tmp;		/* a stored response decoded again */
+	struct sip_msg lreq;		/* request of a response we make */
+	struct sip_msg lrsp;		/* that response, to stamp its Via */
+	char out_local[SIP_PX_OUT_MAX];
+	char out_local2[SIP_PX_OUT_MAX];
 	char out_req[SIP_PX_OUT_MAX];
 	char out_rsp[SIP_PX_OUT_MAX];
 	char route_buf[8192];
@@ -90,6 +94,13 @@ struct sip_proxy {
 struct sip_px_call *sip_px_call_ref(struct sip_px_call *call);
 
 void sip_px_call_unref(struct sip_px_call *call);
+
+/*
+ * Send a response the proxy makes itself through server transaction st,
+ * with received= and rport= in its top Via (RFC 3581 section 4).
+ */
+void sip_px_respond_local(struct sip_proxy *p, struct sip_txn *st, int code,
+		const char *reason, const char *to_tag, const char *hdrs);
 
 /* A response the proxy makes itself, to request msg of st. */
 void sip_px_reply(struct sip_proxy *p, struct sip_txn *st, const struct sip_msg *msg,

@@ -381,6 +381,10 @@ test_proxy_not_found(void **state)
 	assert_true(find_sent(UAC_PORT, "SIP/2.0 407", 0) >= 0);
 	assert_non_null(strstr(sent[find_sent(UAC_PORT, "SIP/2.0 407", 0)].text,
 		"Proxy-Authenticate: Digest realm=\"example.com\""));
+	/* Our own responses say where the request came from (RFC 3581). */
+	assert_non_null(strstr(sent[find_sent(UAC_PORT, "SIP/2.0 407", 0)].text,
+		"\r\nVia: SIP/2.0/UDP 198.51.100.7:5099;branch=z9hG4bK-n3;"
+		"received=192.0.2.77;rport=5099\r\n"));
 }
 
 /* ACK for a 2xx follows the Record-Route set, statelessly, with our Route popped. */
