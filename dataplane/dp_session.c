@@ -30,6 +30,26 @@ dp_pow2_at_least(uint32_t n)
 	return p;
 }
 
+static void
+dp_addr4_index_build(struct dp_session_table *t)
+{
+	uint32_t i, v, h;
+
+	for (i = 0; i < t->addr_count; i++) {
+		if (t->addrs[i].family != 4)
+			continue;
+		memcpy(&v, t->addrs[i].addr, sizeof(v));
+		/* A repeated address keeps its first index, as a scan would. */
+		for (h = dp_session_addr4_home(v); t->addr4[h].idx1 != 0 &&
+		     t->addr4[h].addr != v; h = (h + 1) & (DP_ADDR4_SLOTS - 1))
+			;
+		if (t->addr4[h].idx1 == 0) {
+			t->addr4[h].addr = v;
+			t->addr4[h].idx1 = i + 1;
+		}
+	}
+}
+
 int
 dp_session_table_create(struct dp_session_table **out,
 		const struct dp_session_conf *conf)
@@ -52,6 +72,7 @@ dp_session_table_create(struct dp_session_table **out,
 	t->addr_count = conf->addr_count;
 	t->latch_window_s = conf->latch_window_s;
 	memcpy(t->addrs, conf->addrs, sizeof(t->addrs));
+	dp_addr4_index_build(t);
 	slots = dp_pow2_at_least(conf->capacity * 2);
 	t->id_mask = slots - 1;
 	nmap = (size_t)t->addr_count * t->port_count;

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_prefetch.h>
@@ -28,8 +29,12 @@
 
 struct dp_srtp_worker;
 
-/** Relay addresses a worker serves (IPv4 and IPv6 together). */
-#define DP_ADDR_MAX 8u
+/** Relay addresses a worker serves (IPv4 and IPv6 together). One address
+ * holds 16 k rtcp-mux sessions in the full port range: 64 hold 1 M. */
+#define DP_ADDR_MAX 64u
+/** Slots of the IPv4 relay-address hash: a power of two, at least four per
+ * address so probe chains stay short. */
+#define DP_ADDR4_SLOTS 256u
 /** Packet kinds, also the index of per-kind port arrays. */
 #define DP_KIND_RTP 0u
 #define DP_KIND_RTCP 1u
@@ -120,6 +125,13 @@ struct dp_session_conf {
 	int socket_id;			/**< NUMA node for the memory */
 };
 
+/* IPv4 relay address -> index, so a packet's destination is found in one
+ * or two probes whatever the number of addresses. */
+struct dp_addr4_slot {
+	uint32_t addr;			/**< as loaded from network order */
+	uint32_t idx1;			/**< address index + 1; 0 = empty */
+};
+
 struct dp_id_slot {
 	uint64_t id;			/**< 0 = empty */
 	uint32_t rec;
@@ -142,6 +154,7 @@ struct dp_session_table {
 	uint32_t alloc_next[DP_ADDR_MAX];	/**< next pair-map word to try */
 	uint32_t pair_words;		/**< 64-bit words per address */
 	struct dp_addr addrs[DP_ADDR_MAX];
+	struct dp_addr4_slot addr4[DP_ADDR4_SLOTS];
 	struct dp_srtp_worker *srtp;	/**< the worker's SRTP contexts; NULL:
 					     sessions with keys are refused */
 	struct dp_session *rec;		/**< [capacity] */
@@ -221,6 +234,27 @@ dp_session_index(const struct dp_session_table *t, const struct dp_session *s)
  */
 void dp_session_stats_fill(const struct dp_session_table *t,
 		const struct dp_session *s, struct dg_msg_stats *st);
+
+/** Home slot of an IPv4 address (as loaded) in dp_session_table.addr4. */
+static inline uint32_t
+dp_session_addr4_home(uint32_t a)
+{
+	return (a * 0x9e3779b1u) >> 24;
+}
+
+/** Index of IPv4 relay address a (4 bytes, network order), or -1. */
+static inline int
+dp_session_addr4_index(const struct dp_session_table *t, const uint8_t *a)
+{
+	uint32_t v, i;
+
+	memcpy(&v, a, sizeof(v));
+	for (i = dp_session_addr4_home(v); t->addr4[i].idx1 != 0;
+	     i = (i + 1) & (DP_ADDR4_SLOTS - 1))
+		if (t->addr4[i].addr == v)
+			return (int)t->addr4[i].idx1 - 1;
+	return -1;
+}
 
 /** The port map key of (relay address index, port). */
 static inline uint32_t

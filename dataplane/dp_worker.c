@@ -69,13 +69,12 @@ dp_addr_match(const struct dp_session_table *t, uint8_t family,
 {
 	uint32_t i;
 
-	for (i = 0; i < t->addr_count; i++) {
-		if (t->addrs[i].family != family)
-			continue;
-		if (family == 4 ? memcmp(t->addrs[i].addr, a, 4) == 0 :
-				  memcmp(t->addrs[i].addr, a, 16) == 0)
+	if (family == 4)
+		return dp_session_addr4_index(t, a);
+	for (i = 0; i < t->addr_count; i++)
+		if (t->addrs[i].family == 6 &&
+		    memcmp(t->addrs[i].addr, a, 16) == 0)
 			return (int)i;
-	}
 	return -1;
 }
 
@@ -699,9 +698,12 @@ dp_worker_main(void *arg)
 
 	lc->tx_deadline = rte_rdtsc() + lc->tx_drain_cycles;
 	while (!*lc->quit) {
-		lc->now_ns = lc->clock(lc->clock_arg);
+		/* One TSC read per idle iteration (about 55 ns on a KVM
+		 * guest): the clock is read on the drain tick and once per
+		 * non-empty burst, never per packet or per empty poll. */
 		tsc = rte_rdtsc();
 		if (tsc >= lc->tx_deadline) {
+			lc->now_ns = lc->clock(lc->clock_arg);
 			dp_worker_tx_flush(lc);
 			lc->tx_deadline = tsc + lc->tx_drain_cycles;
 			/* Control and housekeeping ride on the drain tick so
@@ -726,6 +728,7 @@ dp_worker_main(void *arg)
 		}
 		if (n == 0)
 			continue;
+		lc->now_ns = lc->clock(lc->clock_arg);
 		dp_worker_burst(lc, pkts, n);
 	}
 	dp_worker_tx_flush(lc);

@@ -45,7 +45,7 @@ dg_shm_params_ok(const struct dg_shm_params *p)
 {
 	return p->worker_count >= 1 && p->worker_count <= DG_SHM_MAX_WORKERS &&
 		p->port_min != 0 && p->port_min < p->port_max &&
-		p->addr_count <= DG_SHM_MAX_ADDRS &&
+		p->addr_count <= DG_SHM_MAX_ADDRS_ALL &&
 		dg_ring_layout_ok(dg_shm_slots(p->cmd_ring_slots,
 					       DG_SHM_CMD_SLOTS_DEFAULT),
 				  DG_MSG_SIZE) &&
@@ -157,6 +157,8 @@ dg_shm_layout(void *mem, size_t len, const struct dg_shm_params *p)
 	hdr->worker_stats_size = sizeof(struct dg_shm_worker_stats);
 	hdr->addr_count = (uint8_t)p->addr_count;
 	memcpy(hdr->addrs, p->addrs, sizeof(hdr->addrs));
+	memcpy(hdr->addrs_more, p->addrs + DG_SHM_MAX_ADDRS,
+	       sizeof(hdr->addrs_more));
 
 	off = dg_shm_align(sizeof(*hdr), DG_SHM_PAGE);
 	for (w = 0; w < p->worker_count; w++) {
@@ -233,7 +235,7 @@ dg_shm_check(const struct dg_shm_hdr *hdr, size_t len)
 	if (hdr->hdr_size != sizeof(*hdr) || hdr->region_size > len ||
 	    hdr->msg_size != DG_MSG_SIZE || hdr->worker_count == 0 ||
 	    hdr->worker_count > DG_SHM_MAX_WORKERS ||
-	    hdr->addr_count > DG_SHM_MAX_ADDRS || hdr->port_shift > 16 ||
+	    hdr->addr_count > DG_SHM_MAX_ADDRS_ALL || hdr->port_shift > 16 ||
 	    hdr->worker_stats_size != sizeof(struct dg_shm_worker_stats) ||
 	    !dg_ring_layout_ok(hdr->cmd_ring_slots, DG_MSG_SIZE) ||
 	    !dg_ring_layout_ok(hdr->evt_ring_slots, DG_MSG_SIZE) ||

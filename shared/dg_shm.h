@@ -54,12 +54,16 @@
 /** Incompatible layout or message change: clients refuse another major. */
 #define DG_SHM_ABI_MAJOR 1u
 /** Compatible additions (appended enum values, fields in padding). */
-#define DG_SHM_ABI_MINOR 0u
+#define DG_SHM_ABI_MINOR 1u
 /** Region name: printf format with the instance number. */
 #define DG_SHM_NAME_FMT "/drongo-dp.%u"
 #define DG_SHM_NAME_MAX 32u
 #define DG_SHM_MAX_WORKERS 64u
+/** Relay addresses in dg_shm_hdr.addrs[] (the first ones). */
 #define DG_SHM_MAX_ADDRS 16u
+/** Relay addresses in all (ABI 1.1): the ones past DG_SHM_MAX_ADDRS are in
+ * dg_shm_hdr.addrs_more[]; read them with dg_shm_addr_at(). */
+#define DG_SHM_MAX_ADDRS_ALL 64u
 /** drongo-dp stores alive_ns at least this often. */
 #define DG_SHM_ALIVE_PERIOD_MS 100u
 /** A client declares the data plane dead when alive_ns is still after this. */
@@ -154,7 +158,8 @@ struct dg_shm_hdr {
 	uint16_t port_max;
 	uint16_t port_base;		/**< worker 0's block starts here */
 	uint8_t port_shift;		/**< block size is 1 << port_shift */
-	uint8_t addr_count;		/**< entries of addrs[] in use */
+	uint8_t addr_count;		/**< relay addresses (addrs[], then
+					     addrs_more[]) */
 	uint32_t sessions_per_worker;	/**< session table capacity */
 	uint32_t worker_stats_size;	/**< sizeof(struct dg_shm_worker_stats) */
 	uint64_t main_stats_off;	/**< struct dg_shm_main_stats */
@@ -171,6 +176,8 @@ struct dg_shm_hdr {
 	/* tables */
 	struct dg_shm_addr addrs[DG_SHM_MAX_ADDRS];	/**< relay addresses */
 	struct dg_shm_worker_desc workers[DG_SHM_MAX_WORKERS];
+	/* ABI 1.1: relay addresses DG_SHM_MAX_ADDRS and up */
+	struct dg_shm_addr addrs_more[DG_SHM_MAX_ADDRS_ALL - DG_SHM_MAX_ADDRS];
 };
 _Static_assert(offsetof(struct dg_shm_hdr, port_min) == DG_CACHE_LINE,
 	       "hdr line 1");
@@ -182,7 +189,18 @@ _Static_assert(offsetof(struct dg_shm_hdr, addrs) == 4 * DG_CACHE_LINE,
 	       "hdr addrs");
 _Static_assert(offsetof(struct dg_shm_hdr, workers) % DG_CACHE_LINE == 0,
 	       "hdr workers");
-_Static_assert(sizeof(struct dg_shm_hdr) == 2624, "hdr size");
+_Static_assert(offsetof(struct dg_shm_hdr, addrs_more) == 2624,
+	       "hdr addrs_more");
+_Static_assert(sizeof(struct dg_shm_hdr) == 3584, "hdr size");
+_Static_assert(DG_SHM_MAX_ADDRS_ALL <= UINT8_MAX, "addr_count is 8 bits");
+
+/** Relay address i (< hdr->addr_count) of a header. */
+static inline const struct dg_shm_addr *
+dg_shm_addr_at(const struct dg_shm_hdr *hdr, uint32_t i)
+{
+	return i < DG_SHM_MAX_ADDRS ? &hdr->addrs[i] :
+		&hdr->addrs_more[i - DG_SHM_MAX_ADDRS];
+}
 
 /*
  * One worker's counters. Written by that worker only (plain stores of
@@ -293,7 +311,7 @@ struct dg_shm_params {
 	uint32_t sessions_per_worker;
 	uint64_t generation;
 	uint32_t addr_count;
-	struct dg_shm_addr addrs[DG_SHM_MAX_ADDRS];
+	struct dg_shm_addr addrs[DG_SHM_MAX_ADDRS_ALL];
 };
 
 /**

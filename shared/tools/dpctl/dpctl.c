@@ -604,9 +604,10 @@ dpctl_info(struct dpctl *d)
 	       h->cmd_ring_slots, h->evt_ring_slots, h->sessions_per_worker,
 	       h->port_min, h->port_max, h->port_base, 1u << h->port_shift,
 	       atomic_load_explicit(&h->client_pid, memory_order_relaxed));
-	for (i = 0; i < h->addr_count && i < DG_SHM_MAX_ADDRS; i++) {
-		dpctl_addr_format(addr, sizeof(addr), h->addrs[i].family,
-				  h->addrs[i].addr, 0);
+	for (i = 0; i < h->addr_count && i < DG_SHM_MAX_ADDRS_ALL; i++) {
+		dpctl_addr_format(addr, sizeof(addr),
+				  dg_shm_addr_at(h, i)->family,
+				  dg_shm_addr_at(h, i)->addr, 0);
 		/* Drop the ":0" of the formatter: addresses have no port. */
 		addr[strlen(addr) - 2] = '\0';
 		printf("relay_addr=%s\n", addr);

@@ -2,7 +2,8 @@
 /*
  * The session table under churn: a bounded run of random creates (given
  * and allocated ports), deletes, updates and lookups checked step by step
- * against a plain reference model; plus the port pool's limits.
+ * against a plain reference model; plus the port pool's limits and a
+ * worker with the most relay addresses.
  */
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -195,12 +196,72 @@ test_port_pool(void **state)
 	dp_session_table_free(t);
 }
 
+/* With DP_ADDR_MAX relay addresses (IPv4, an IPv6 one among them) every
+ * address is found at its own index through the per-packet hash, others
+ * are not, and a session on the last address gets ports there. */
+static void
+test_many_addresses(void **state)
+{
+	struct dp_session_table *t;
+	struct dp_session_conf sc;
+	struct dg_msg_session ms;
+	struct dg_msg_ports p[2];
+	uint8_t a[4];
+	uint32_t i, key, e;
+
+	(void)state;
+	memset(&sc, 0, sizeof(sc));
+	sc.capacity = 16;
+	sc.port_first = PORT_FIRST;
+	sc.port_last = PORT_LAST;
+	sc.addr_count = DP_ADDR_MAX;
+	for (i = 0; i < DP_ADDR_MAX; i++) {
+		sc.addrs[i].family = 4;
+		sc.addrs[i].addr[0] = 10;
+		sc.addrs[i].addr[1] = 99;
+		sc.addrs[i].addr[2] = (uint8_t)(i / 8);
+		sc.addrs[i].addr[3] = (uint8_t)(1 + i % 8);
+	}
+	sc.addrs[5].family = 6;
+	inet_pton(AF_INET6, "fd00::5", sc.addrs[5].addr);
+	sc.socket_id = SOCKET_ID_ANY;
+	assert_int_equal(dp_session_table_create(&t, &sc), 0);
+	for (i = 0; i < DP_ADDR_MAX; i++)
+		assert_int_equal(dp_session_addr4_index(t, sc.addrs[i].addr),
+				 i == 5 ? -1 : (int)i);
+	for (i = 0; i < 256; i++) {
+		a[0] = 10;
+		a[1] = 99;
+		a[2] = (uint8_t)(DP_ADDR_MAX / 8 + i / 8);
+		a[3] = (uint8_t)i;
+		assert_int_equal(dp_session_addr4_index(t, a), -1);
+	}
+	memset(&ms, 0, sizeof(ms));
+	for (i = 0; i < 2; i++) {
+		ms.leg[i].relay_family = DG_AF_INET;
+		memcpy(ms.leg[i].relay_addr, sc.addrs[DP_ADDR_MAX - 1].addr, 4);
+		ms.leg[i].flags = DG_LEG_F_RTCP_MUX;
+	}
+	assert_int_equal(dp_session_create(t, 7, &ms, 1, p), 0);
+	for (i = 0; i < 2; i++) {
+		key = dp_session_key(DP_ADDR_MAX - 1, p[i].rtp);
+		dp_session_lookup_bulk(t, &key, 1, &e);
+		assert_int_equal(t->rec[DP_PORTMAP_REC(e)].id, 7);
+		assert_int_equal(DP_PORTMAP_LEG(e), i);
+		key = dp_session_key(0, p[i].rtp);
+		dp_session_lookup_bulk(t, &key, 1, &e);
+		assert_int_equal(e, 0);
+	}
+	dp_session_table_free(t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_churn),
 		cmocka_unit_test(test_port_pool),
+		cmocka_unit_test(test_many_addresses),
 	};
 
 	if (dpt_eal_init("dgdp-unit-session") != 0)

@@ -454,6 +454,63 @@ test_unchanged_keeps_version(void **state)
 	assert_memory_equal(out, "v=0\r\no=a 1 8 IN IP4 192.0.2.1\r\n", 29);
 }
 
+/*
+ * Re-offers in one dialog: hold then resume each give a new version, a
+ * session refresh that repeats an earlier body gives the bytes sent before,
+ * and the relay's addresses and keys stay those of the stream.
+ */
+static void
+test_reoffers(void **state)
+{
+	static const char *const bodies[] = {
+		"v=0\r\no=a 9 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"m=audio 4000 RTP/AVP 0\r\n",
+		"v=0\r\no=a 9 2 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"m=audio 4000 RTP/AVP 0\r\na=sendonly\r\n",
+		"v=0\r\no=a 9 3 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"m=audio 4002 RTP/AVP 0\r\na=sendrecv\r\n",
+	};
+	static const char *const want_o[] = {
+		"o=a 9 2 IN IP4 192.0.2.1\r\n", "o=a 9 3 IN IP4 192.0.2.1\r\n",
+		"o=a 9 4 IN IP4 192.0.2.1\r\n",
+	};
+	static char first[4096];
+	struct sdp_rewrite_keys keys;
+	struct sdp_stream st;
+	int n, n_first = 0;
+	size_t i;
+
+	(void)state;
+	opts_reset(1);
+	opts.xport = SDP_XPORT_SDES;
+	opts.n_suites = 1;
+	opts.suites[0] = SDP_SUITE_AES_CM_128_HMAC_SHA1_80;
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(sdp_parse(&in, bodies[i], strlen(bodies[i]), NULL), 0);
+		n = sdp_rewrite(&in, &opts, &res, out, sizeof(out));
+		assert_true(n > 0);
+		assert_non_null(memmem(out, (size_t)n, want_o[i], strlen(want_o[i])));
+		assert_int_equal(sdp_parse(&again, out, (size_t)n, NULL), 0);
+		assert_int_equal(sdp_stream_get(&again, 0, &st), 0);
+		assert_int_equal(st.rtp_port, 30000);
+		assert_int_equal(st.dir, i == 1 ? SDP_DIR_SENDONLY : SDP_DIR_SENDRECV);
+		if (i == 0) {
+			/* the orchestrator keeps the keys of the stream for re-offers */
+			keys = res.media[0];
+			opts.relay[0].n_keys = keys.n_keys;
+			memcpy(opts.relay[0].keys, keys.keys, sizeof(keys.keys));
+			memcpy(first, out, (size_t)n);
+			n_first = n;
+		}
+		assert_memory_equal(st.crypto[0].key, keys.keys[0].key, 16);
+	}
+	/* a refresh repeating the first body: what was sent the first time */
+	assert_int_equal(sdp_parse(&in, bodies[0], strlen(bodies[0]), NULL), 0);
+	n = sdp_rewrite(&in, &opts, &res, out, sizeof(out));
+	assert_int_equal(n, n_first);
+	assert_memory_equal(out, first, (size_t)n);
+}
+
 /* Bad options: relay address not numeric, replace-origin not numeric, c= of another network type. */
 static void
 test_bad_options(void **state)
@@ -532,6 +589,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_mixed_families),
 		cmocka_unit_test(test_unrelayed_section),
 		cmocka_unit_test(test_unchanged_keeps_version),
+		cmocka_unit_test(test_reoffers),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_supplied_keys),
 	};

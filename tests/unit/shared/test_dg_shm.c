@@ -197,6 +197,40 @@ test_check(void **state)
 	free(h);
 }
 
+/* All DG_SHM_MAX_ADDRS_ALL relay addresses reach a client in order (the
+ * ones past DG_SHM_MAX_ADDRS in addrs_more); one more is refused. */
+static void
+test_many_addresses(void **state)
+{
+	struct dg_shm_params p = {
+		.worker_count = 1, .port_min = 1024, .port_max = 65535,
+	};
+	struct dg_shm_hdr *h;
+	size_t len;
+	uint32_t i;
+
+	(void)state;
+	p.addr_count = DG_SHM_MAX_ADDRS_ALL;
+	for (i = 0; i < DG_SHM_MAX_ADDRS_ALL; i++) {
+		p.addrs[i].family = DG_AF_INET;
+		p.addrs[i].addr[0] = 10;
+		p.addrs[i].addr[3] = (uint8_t)(i + 1);
+	}
+	h = layout(&p, &len);
+	dg_shm_publish(h);
+	assert_int_equal(dg_shm_check(h, len), 0);
+	assert_int_equal(h->addr_count, DG_SHM_MAX_ADDRS_ALL);
+	for (i = 0; i < DG_SHM_MAX_ADDRS_ALL; i++) {
+		assert_int_equal(dg_shm_addr_at(h, i)->family, DG_AF_INET);
+		assert_int_equal(dg_shm_addr_at(h, i)->addr[3], i + 1);
+	}
+	h->addr_count = DG_SHM_MAX_ADDRS_ALL + 1;
+	assert_int_equal(dg_shm_check(h, len), -EBADMSG);
+	free(h);
+	p.addr_count = DG_SHM_MAX_ADDRS_ALL + 1;
+	assert_int_equal(dg_shm_region_size(&p), 0);
+}
+
 /* Each creation of an instance's region has a new generation. */
 static void
 test_generation_changes(void **state)
@@ -232,6 +266,7 @@ main(void)
 		cmocka_unit_test(test_offsets_inside),
 		cmocka_unit_test(test_bad_params),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_many_addresses),
 		cmocka_unit_test(test_generation_changes),
 	};
 
