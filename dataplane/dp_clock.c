@@ -14,7 +14,12 @@
 
 static uint64_t dp_clock_tsc0;
 static uint64_t dp_clock_ns0;
-static uint64_t dp_clock_hz;
+/* Nanoseconds per TSC tick in fixed point with 40 fraction bits (rounding
+ * drift below 1e-11, a third of a millisecond a year, for TSCs up to
+ * 10 GHz): a multiplication and a shift instead of two 64-bit divisions
+ * per read. */
+#define DP_CLOCK_SHIFT 40u
+static uint64_t dp_clock_mult;
 
 void
 dp_clock_init(void)
@@ -25,7 +30,8 @@ dp_clock_init(void)
 	dp_clock_tsc0 = rte_rdtsc();
 	dp_clock_ns0 = (uint64_t)ts.tv_sec * 1000000000ull +
 		(uint64_t)ts.tv_nsec;
-	dp_clock_hz = rte_get_tsc_hz();
+	dp_clock_mult = (uint64_t)(((unsigned __int128)1000000000u <<
+				    DP_CLOCK_SHIFT) / rte_get_tsc_hz());
 }
 
 uint64_t
@@ -34,7 +40,6 @@ dp_clock_monotonic(void *arg)
 	uint64_t d = rte_rdtsc() - dp_clock_tsc0;
 
 	(void)arg;
-	/* Split to keep the multiplication inside 64 bits. */
-	return dp_clock_ns0 + d / dp_clock_hz * 1000000000ull +
-		d % dp_clock_hz * 1000000000ull / dp_clock_hz;
+	return dp_clock_ns0 + (uint64_t)(((unsigned __int128)d *
+					   dp_clock_mult) >> DP_CLOCK_SHIFT);
 }
