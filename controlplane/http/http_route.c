@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "http_expo.h"
 #include "http_json.h"
@@ -32,6 +33,24 @@ http_route_phrase(uint16_t status)
 	}
 }
 
+/* RFC 9110 section 6.6.1: an origin server with a clock sends Date. */
+static void
+route_date(struct http_buf *out)
+{
+	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+		"Fri", "Sat" };
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May",
+		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (gmtime_r(&now, &tm) == NULL)
+		return;
+	http_buf_printf(out, "Date: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n",
+		days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12],
+		tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
 static void
 route_write(struct http_buf *out, uint16_t status, const char *ctype,
 		const struct http_buf *body, bool head, bool keep)
@@ -45,6 +64,7 @@ route_write(struct http_buf *out, uint16_t status, const char *ctype,
 	http_buf_str(out, "\r\nContent-Length: ");
 	http_buf_u64(out, body->len);
 	http_buf_str(out, "\r\nCache-Control: no-store\r\n");
+	route_date(out);
 	if (status == 405)
 		http_buf_str(out, "Allow: GET, HEAD\r\n");
 	http_buf_str(out, keep ? "Connection: keep-alive\r\n\r\n" :

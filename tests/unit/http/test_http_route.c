@@ -206,6 +206,14 @@ test_json_provider(void **state)
 	assert_true(keep);
 	assert_non_null(strstr(a.head, "Content-Type: application/json\r\n"));
 	assert_non_null(strstr(a.head, "Connection: keep-alive\r\n"));
+	/* Date in the IMF-fixdate form: "Date: Wed, 25 Nov 2026 15:08:35 GMT". */
+	{
+		const char *d = strstr(a.head, "\r\nDate: ");
+
+		assert_non_null(d);
+		assert_int_equal(strcspn(d + 8, "\r"), 29);
+		assert_memory_equal(d + 8 + 26, "GMT", 3);
+	}
 	assert_string_equal(a.body,
 		"{\"dialogs\":[{\"call_id\":\"a\\\"b@host\"}],\"calls\":1}\n");
 	request(&srv, "HEAD /api/dialogs HTTP/1.1\r\nHost: h\r\n"
