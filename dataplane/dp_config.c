@@ -27,7 +27,7 @@ static const char *const dp_srtp_names[] = {
 };
 
 static const char *const dp_steering_names[] = {
-	"auto", "flow", "software", NULL,
+	"auto", "flow", "software", "dispatch", NULL,
 };
 
 int

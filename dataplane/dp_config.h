@@ -19,6 +19,7 @@ enum dp_steering {
 	DP_STEER_AUTO,		/**< flow rules if the port validates them */
 	DP_STEER_FLOW,		/**< flow rules or fail */
 	DP_STEER_SOFTWARE,	/**< main lcore reads, hands to worker rings */
+	DP_STEER_DISPATCH,	/**< software, even with one worker */
 };
 
 /** The SRTP engine. */

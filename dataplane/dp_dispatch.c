@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ring.h>
 
@@ -134,15 +135,17 @@ dp_main_loop(struct dp_main *dm)
 {
 	struct rte_mbuf *pkts[DP_BURST];
 	struct dg_shm_hdr *hdr = dm->shm;
-	uint64_t now, next_tick = 0;
+	uint64_t tsc, next_tick = 0, tick = rte_get_tsc_hz() / 20;
 	unsigned int w, work, idle = 0;
 	uint16_t n, i, q;
 
 	while (!*dm->quit) {
-		now = dp_clock_monotonic(NULL);
-		if (now >= next_tick) {
-			dp_main_timers(dm, now, hdr);
-			next_tick = now + 50000000ull;
+		/* The timers run every 50 ms: compare raw TSC on each
+		 * iteration and convert to nanoseconds only for them. */
+		tsc = rte_rdtsc();
+		if (tsc >= next_tick) {
+			dp_main_timers(dm, dp_clock_monotonic(NULL), hdr);
+			next_tick = tsc + tick;
 		}
 		work = 0;
 		/* With software dispatch the main lcore reads every RX queue

@@ -272,7 +272,8 @@ main(int argc, char **argv)
 		}
 		w++;
 	}
-	dm.software = conf.steering == DP_STEER_SOFTWARE;
+	dm.software = conf.steering == DP_STEER_SOFTWARE ||
+		conf.steering == DP_STEER_DISPATCH;
 	err = dp_port_setup(&dm);
 	if (err < 0)
 		goto out_workers;
@@ -286,8 +287,10 @@ main(int argc, char **argv)
 	}
 	/* With one worker and no flow rules nothing needs dispatching: the
 	 * worker reads every RX queue itself and hands the rest to the main
-	 * lcore, which then only serves the slow path. */
-	dm.direct = dm.software && dm.nworkers == 1;
+	 * lcore, which then only serves the slow path ('dispatch' keeps the
+	 * hop: the main lcore on a core of its own takes RX off the worker). */
+	dm.direct = dm.software && dm.nworkers == 1 &&
+		conf.steering != DP_STEER_DISPATCH;
 	for (w = 0; w < dm.nworkers; w++) {
 		dm.workers[w]->port_id = dm.port_id;
 		if (!dm.software || dm.direct)

@@ -18,7 +18,8 @@ when the sender stops, the gateway's neighbour solicitation and ping -6
 are answered, an IPv6 leg is bridged to an IPv4 leg, and a UDP packet to
 a non-media port reaches a socket of the kernel through the TAP. Then
 drongo-dp restarts with two workers and software dispatch, and a session
-on each worker relays both ways.
+on each worker relays both ways; then with one worker and steering
+'dispatch' (the dispatch hop kept), and a session relays both ways.
 
 Usage: test_dp_relay.py PATH/TO/drongo-dp [PATH/TO/drongo-dpctl]
 """
@@ -397,6 +398,27 @@ def test_dispatch(workdir):
         print(open(log).read()[-3000:])
 
 
+def test_dispatch_one(workdir):
+    """One worker, steering 'dispatch': drongo-dp reports software steering
+    (not direct), so the main lcore reads the port and hands media to the
+    worker's ring; a session relays both ways through that hop."""
+    for p in procs:
+        p.send_signal(signal.SIGTERM)
+        p.wait(10)
+    log = start_dp(workdir, nlcores=2, steering='dispatch', tag='dp3')
+    started = open(log).read()
+    check('workers=1 steering=software' in started,
+          'one worker with software dispatch: ' + started[-500:])
+    out = dpctl('create', '--leg0', f'relay={RELAY}', f'peer={A}:4020',
+                '--leg1', f'relay={RELAY}', f'peer={B}:5020').stdout
+    s = kv(out.strip().splitlines()[-1])
+    p0, p1 = int(s['leg0_rtp']), int(s['leg1_rtp'])
+    relay_once(workdir, 'dgdp-a', A, 4020, 'dgdp-b', B, 5020, p0, p1, 600)
+    relay_once(workdir, 'dgdp-b', B, 5020, 'dgdp-a', A, 4020, p1, p0, 650)
+    if failures:
+        print(open(log).read()[-3000:])
+
+
 def main():
     if os.geteuid() != 0:
         print('needs root (network namespaces)')
@@ -409,6 +431,7 @@ def main():
         try:
             test(workdir)
             test_dispatch(workdir)
+            test_dispatch_one(workdir)
         except Exception as e:
             failures.append(repr(e))
             print('ERROR:', e)

@@ -500,6 +500,13 @@ test_config(void **state)
 	assert_int_equal(dp_config_load(&c, path, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, ":2: adresses: unknown key"));
 	unlink(path);
+	assert_int_equal(write_conf(path,
+		"port: p\n"
+		"addresses: [10.0.0.1/24]\n"
+		"steering: dispatch\n"), 0);
+	assert_int_equal(dp_config_load(&c, path, err, sizeof(err)), 0);
+	assert_int_equal(c.steering, DP_STEER_DISPATCH);
+	unlink(path);
 }
 
 /* The command line: drongo-dp's options before "--", the EAL's after. */
