@@ -28,6 +28,7 @@ struct http_conn {
 	bool armed;
 	bool closing;
 	bool close_after;		/* close once the answer is out */
+	bool draining;			/* answer out, write side shut */
 	bool sending;
 	size_t skip;			/* body bytes still to discard */
 	size_t in_len;
@@ -210,6 +211,25 @@ conn_next(struct http_conn *c)
 		conn_close(c);
 }
 
+/*
+ * The answer is out and the connection is to close. Closing with unread
+ * input would make the kernel send RST, which can destroy the answer
+ * before the client reads it: shut the write side instead and read (and
+ * drop) until the client closes, for HTTP_DRAIN_MS at most.
+ */
+static void
+conn_drain(struct http_conn *c)
+{
+	(void)shutdown(c->fd, SHUT_WR);
+	c->draining = true;
+	c->in_len = 0;
+	c->skip = 0;
+	(void)uring_timer_start(&c->srv->loop->timers, &c->idle,
+		HTTP_DRAIN_MS);
+	if (conn_arm_recv(c) < 0)
+		conn_close(c);
+}
+
 static void
 conn_on_io(struct uring_req *req, int res, uint32_t flags)
 {
@@ -230,12 +250,17 @@ conn_on_io(struct uring_req *req, int res, uint32_t flags)
 			return;
 		}
 		if (c->close_after) {
-			conn_close(c);
+			conn_drain(c);
 			return;
 		}
 		(void)uring_timer_start(&c->srv->loop->timers, &c->idle,
 			c->srv->idle_ms);
 		conn_next(c);
+		return;
+	}
+	if (c->draining) {
+		if (conn_arm_recv(c) < 0)
+			conn_close(c);
 		return;
 	}
 	c->in_len += (size_t)res;
@@ -248,7 +273,8 @@ conn_on_idle(struct uring_timer *t)
 	struct http_conn *c = (struct http_conn *)((char *)t -
 		offsetof(struct http_conn, idle));
 
-	c->srv->stats.idle_closed++;
+	if (!c->draining)
+		c->srv->stats.idle_closed++;
 	conn_close(c);
 }
 

@@ -27,6 +27,8 @@
 #define HTTP_BODY_OUT_MAX (4u << 20)
 /** Receive buffer of a connection: a full head plus the largest body. */
 #define HTTP_IN_MAX (HTTP_HEAD_MAX + HTTP_BODY_MAX)
+/** Longest wait for a client to close after our last answer. */
+#define HTTP_DRAIN_MS 1000
 /** Pause before accepting again after an accept error. */
 #define HTTP_ACCEPT_RETRY_MS 100
 
