@@ -194,10 +194,6 @@ conn_next(struct http_conn *c)
 {
 	int ret;
 
-	if (c->out.err != 0) {
-		conn_close(c);
-		return;
-	}
 	if (conn_process(c) == 1) {
 		if (c->out.err != 0) {
 			conn_close(c);
