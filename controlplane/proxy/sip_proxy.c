@@ -234,7 +234,19 @@ sip_px_on_request(void *arg, struct sip_txn *st, const struct sip_msg *msg,
 	if (plan.next_is_route || plan.strict_next ||
 			((plan.popped > 0 || msg->to.tag.len > 0) &&
 			 !p->env.domain_is_ours(p->env.arg, &plan.next_hop))) {
+		struct sip_txn_dest nd;
+
 		call->loose = true;
+		/* A party behind NAT is reached where it sends from. */
+		if (plan.popped > 0 && !plan.next_is_route && !plan.strict_next &&
+				sip_proxy_nat_dest(plan.ours, plan.popped, &src->addr,
+					&nd) == 0) {
+			call->targets[0].dst = nd;
+			call->n_targets = 1;
+			call->failover = true;
+			sip_px_maybe_final(call);
+			goto out;
+		}
 		err = sip_px_branch_start(call, -1);
 		if (err < 0)
 			sip_px_call_reply(call, err == -EHOSTUNREACH ? 503 : 500,
@@ -337,7 +349,10 @@ sip_px_on_ack(void *arg, const struct sip_msg *msg, const struct sip_txn_dest *s
 	if (!plan.next_is_route && p->env.domain_is_ours(p->env.arg,
 			&plan.next_hop))
 		return;		/* for us: the ACK of one of our own answers */
-	if (sip_proxy_uri_dest(&plan.next_hop, &dst) < 0) {
+	if ((plan.popped == 0 || plan.next_is_route || plan.strict_next ||
+			sip_proxy_nat_dest(plan.ours, plan.popped, &src->addr,
+				&dst) < 0) &&
+			sip_proxy_uri_dest(&plan.next_hop, &dst) < 0) {
 		p->stats.drop_unroutable++;
 		return;
 	}

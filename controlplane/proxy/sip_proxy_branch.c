@@ -128,7 +128,7 @@ void
 sip_px_call_reply(struct sip_px_call *call, int code, const char *reason,
 		const char *hdrs)
 {
-	if (call->final_sent)
+	if (call->final_sent || call->st == NULL)
 		return;
 	call->final_sent = true;
 	sip_px_respond_local(call->p, call->st, code, reason, call->to_tag, hdrs);
@@ -142,10 +142,13 @@ sip_px_call_reply(struct sip_px_call *call, int code, const char *reason,
 static int
 sip_px_call_decode(struct sip_px_call *call)
 {
-	struct dg_pl raw = sip_txn_request(call->st);
 	struct sip_perr perr;
 	struct sip_msg *m = &call->p->req;
+	struct dg_pl raw;
 
+	if (call->st == NULL)
+		return -ENOENT;
+	raw = sip_txn_request(call->st);
 	if (sip_msg_decode(m, raw.p, raw.len, &perr) < 0 ||
 			sip_msg_parse_hdrs(m, SIP_HDR_F_ROUTE, &perr) < 0)
 		return -EBADMSG;
@@ -163,6 +166,33 @@ sip_px_dialog_creating(const struct sip_msg *msg)
 }
 
 /*
+ * Adds the NAT addresses of the parties that talk to us directly over
+ * UDP to one of our Record-Route values: the caller's source, and the
+ * callee's when it is reached through a binding (see sip_proxy_util.h).
+ * Returns the new length (the old one when nothing fits).
+ */
+static int
+sip_px_rr_nat(char *rr, size_t len, size_t cap, const struct sip_txn_dest *src,
+		const struct sip_px_target *t)
+{
+	int n = (int)len;
+
+	if (src->transport == SIP_TP_UDP) {
+		int m = sip_proxy_rr_nat(rr, (size_t)n, cap, true, &src->addr);
+
+		if (m > 0)
+			n = m;
+	}
+	if (t != NULL && t->ruri != NULL && t->dst.transport == SIP_TP_UDP) {
+		int m = sip_proxy_rr_nat(rr, (size_t)n, cap, false, &t->dst.addr);
+
+		if (m > 0)
+			n = m;
+	}
+	return n;
+}
+
+/*
  * Writes the request to send on one branch into p->out_req: Route
  * processing, Request-URI of the target, Path routes, Max-Forwards, the
  * client's Via with received/rport, our Via, Record-Route.
@@ -174,7 +204,7 @@ sip_px_build_request(struct sip_proxy *p, const struct sip_msg *msg,
 		const struct sockaddr_storage *laddr, enum sip_transport ltp,
 		const char *branch, bool strip_pauth)
 {
-	char via_in[1024], via_ours[256], rr_in[160], rr_out[160];
+	char via_in[1024], via_ours[256], rr_in[320], rr_out[320];
 	char host[64];
 	struct sip_rr_plan plan = *plan_in;
 	struct sockaddr_storage inaddr;
@@ -251,6 +281,8 @@ sip_px_build_request(struct sip_proxy *p, const struct sip_msg *msg,
 	if ((err = sip_edits_add(&ed, &e)) < 0)
 		return err;
 	if (sip_px_dialog_creating(msg)) {
+		size_t out_len = strlen(rr_out);
+
 		/* Two entries when the request leaves by another socket. */
 		if (p->env.inbound(p->env.arg, src, &inaddr) == 0 &&
 				(src->transport != ltp ||
@@ -260,6 +292,8 @@ sip_px_build_request(struct sip_proxy *p, const struct sip_msg *msg,
 			n = sip_rr_value(rr_in, sizeof(rr_in), &inaddr,
 				src->transport, DG_PL_NULL);
 			if (n > 0) {
+				n = sip_px_rr_nat(rr_in, (size_t)n, sizeof(rr_in),
+					src, t);
 				memset(&e, 0, sizeof(e));
 				e.op = SIP_EDIT_RR_PUSH;
 				e.val = (struct dg_pl){ rr_in, (size_t)n };
@@ -267,9 +301,11 @@ sip_px_build_request(struct sip_proxy *p, const struct sip_msg *msg,
 					return err;
 			}
 		}
+		out_len = (size_t)sip_px_rr_nat(rr_out, out_len, sizeof(rr_out),
+			src, t);
 		memset(&e, 0, sizeof(e));
 		e.op = SIP_EDIT_RR_PUSH;
-		e.val = (struct dg_pl){ rr_out, strlen(rr_out) };
+		e.val = (struct dg_pl){ rr_out, out_len };
 		if ((err = sip_edits_add(&ed, &e)) < 0)
 			return err;
 	}
@@ -478,6 +514,9 @@ sip_px_send_best(struct sip_px_call *call)
 void
 sip_px_maybe_final(struct sip_px_call *call)
 {
+	/* The server transaction is gone (shutdown): nobody to answer. */
+	if (call->st == NULL)
+		call->final_sent = true;
 	if (call->final_sent || call->starting || call->n_pending > 0)
 		return;
 	if (sip_px_start_next(call) > 0)
@@ -605,7 +644,7 @@ sip_px_on_response(void *arg, struct sip_txn *ct, const struct sip_msg *msg,
 			br->cancel_wanted = false;
 			sip_px_cancel_branch(br);
 		}
-		if (code > 100 && !call->final_sent &&
+		if (code > 100 && !call->final_sent && call->st != NULL &&
 				(len = sip_px_strip_via(p, msg)) > 0) {
 			(void)sip_txn_server_respond(call->st, code, p->out_rsp,
 				(size_t)len);
@@ -615,7 +654,7 @@ sip_px_on_response(void *arg, struct sip_txn *ct, const struct sip_msg *msg,
 	}
 	if (code < 300) {
 		/* Every 2xx goes upstream (section 16.7 item 5 and RFC 6026). */
-		if ((len = sip_px_strip_via(p, msg)) > 0) {
+		if (call->st != NULL && (len = sip_px_strip_via(p, msg)) > 0) {
 			(void)sip_txn_server_respond(call->st, code, p->out_rsp,
 				(size_t)len);
 			p->stats.responses_relayed++;

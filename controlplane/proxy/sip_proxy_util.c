@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sip_proxy_util.h"
+#include "sip_route.h"
 
 static int
 host_addr(struct dg_pl host, uint16_t port, struct sip_txn_dest *dst)
@@ -143,6 +144,102 @@ sip_proxy_via_received(const struct sip_via *via,
 		off += (size_t)n;
 	}
 	return (int)off;
+}
+
+int
+sip_proxy_rr_nat(char *rr, size_t len, size_t cap, bool caller,
+		const struct sockaddr_storage *addr)
+{
+	char ip[INET6_ADDRSTRLEN], tail[8];
+	uint16_t port;
+	int n;
+
+	if (len < 2 || rr[len - 1] != '>')
+		return -EINVAL;
+	if (addr->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
+
+		inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
+		port = ntohs(sin->sin_port);
+	} else if (addr->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)addr;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
+		port = ntohs(sin6->sin6_port);
+	} else {
+		return -EAFNOSUPPORT;
+	}
+	memcpy(tail, ">", 2);
+	n = snprintf(rr + len - 1, cap - (len - 1), ";%s=%s%s%s:%u%s",
+		caller ? "dgnatc" : "dgnat", addr->ss_family == AF_INET6 ? "[" : "",
+		ip, addr->ss_family == AF_INET6 ? "]" : "", port, tail);
+	if (n < 0 || (size_t)n >= cap - (len - 1))
+		return -ENOSPC;
+	return (int)(len - 1 + (size_t)n);
+}
+
+static int
+nat_param_dest(const struct sip_uri *u, const char *name,
+		struct sip_txn_dest *dst)
+{
+	struct sip_route_target t;
+	struct dg_pl v;
+	char text[80];
+	const char *why;
+
+	if (!sip_uri_param(u, name, &v) || v.len == 0 || v.len > 64)
+		return -ENOENT;
+	snprintf(text, sizeof(text), "udp:%.*s", (int)v.len, v.p);
+	if (sip_route_target_parse(text, &t, &why) < 0)
+		return -ENOENT;
+	memset(dst, 0, sizeof(*dst));
+	dst->transport = SIP_TP_UDP;
+	dst->addr = t.addr;
+	dst->addrlen = t.addrlen;
+	return 0;
+}
+
+static bool
+same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+				&((const struct sockaddr_in *)b)->sin_addr, 4) == 0 &&
+			((const struct sockaddr_in *)a)->sin_port ==
+			((const struct sockaddr_in *)b)->sin_port;
+	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+			&((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0 &&
+		((const struct sockaddr_in6 *)a)->sin6_port ==
+		((const struct sockaddr_in6 *)b)->sin6_port;
+}
+
+int
+sip_proxy_nat_dest(const struct sip_uri *ours, unsigned int n,
+		const struct sockaddr_storage *src, struct sip_txn_dest *dst)
+{
+	struct sip_txn_dest callee, caller;
+	bool has_callee = false, has_caller = false;
+	unsigned int i;
+
+	for (i = 0; i < n && i < 2; i++) {
+		if (!has_callee && nat_param_dest(&ours[i], "dgnat", &callee) == 0)
+			has_callee = true;
+		if (!has_caller && nat_param_dest(&ours[i], "dgnatc", &caller) == 0)
+			has_caller = true;
+	}
+	if (has_callee && same_addr(&callee.addr, src)) {
+		if (!has_caller)
+			return -ENOENT;
+		*dst = caller;
+		return 0;
+	}
+	if (has_callee) {
+		*dst = callee;
+		return 0;
+	}
+	return -ENOENT;
 }
 
 void

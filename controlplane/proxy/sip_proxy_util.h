@@ -8,6 +8,7 @@
 #ifndef DRONGO_CONTROLPLANE_PROXY_SIP_PROXY_UTIL_H
 #define DRONGO_CONTROLPLANE_PROXY_SIP_PROXY_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
@@ -40,6 +41,32 @@ int sip_proxy_via_dest(const struct sip_via *via, struct sip_txn_dest *dst);
  */
 int sip_proxy_via_received(const struct sip_via *via,
 		const struct sockaddr_storage *src, char *buf, size_t cap);
+
+/*
+ * NAT traversal inside dialogs: our Record-Route entry carries the
+ * address a UDP party sent from (dgnat= for the callee reached through a
+ * binding, dgnatc= for the caller), so that in-dialog requests reach a
+ * party behind NAT at that address rather than at its private Contact.
+ */
+
+/**
+ * Append ";dgnat=ip:port" (callee) or ";dgnatc=ip:port" (caller) for addr
+ * to a Record-Route value "<...>", before its '>'.
+ *
+ * @return the new length, -ENOSPC.
+ */
+int sip_proxy_rr_nat(char *rr, size_t len, size_t cap, bool caller,
+		const struct sockaddr_storage *addr);
+
+/**
+ * Where an in-dialog request goes when our popped Route entries carry NAT
+ * addresses: to the caller's when it came from the callee's address, else
+ * to the callee's.
+ *
+ * @return 0 with *dst set (UDP), -ENOENT when no parameter applies.
+ */
+int sip_proxy_nat_dest(const struct sip_uri *ours, unsigned int n,
+		const struct sockaddr_storage *src, struct sip_txn_dest *dst);
 
 /** The To tag of the proxy's own responses to msg: "dg" + 16 hex, stable across retransmissions. */
 void sip_proxy_to_tag(const struct sip_msg *msg, char *tag, size_t cap);

@@ -71,6 +71,8 @@ sip_rr_plan(const struct sip_msg *msg, sip_rr_is_ours_fn is_ours, void *arg,
 			return -EBADMSG;
 		if (!uri_ours(is_ours, arg, &top))
 			break;
+		if (plan->popped < 2)
+			plan->ours[plan->popped] = top;
 		memmove(&plan->routes[0], &plan->routes[1],
 			(plan->n_routes - 1) * sizeof(plan->routes[0]));
 		plan->n_routes--;

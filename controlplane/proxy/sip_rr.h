@@ -39,6 +39,7 @@ struct sip_rr_plan {
 	bool strict_prev;		/* the previous hop was a strict router */
 	bool strict_next;		/* the next hop is a strict router */
 	unsigned int popped;		/* our own Route values removed */
+	struct sip_uri ours[2];		/* the first two of them (their parameters) */
 	char scratch[1024];		/* the appended "<uri>" of strict_next */
 };
 

@@ -222,7 +222,8 @@ def test_call(work, edge):
     uas = Sipp(work, edge, "uas_answer.xml", port, "call_uas", ["-d", "200"])
     try:
         time.sleep(0.3)
-        uac = Sipp(work, edge, "uac_call.xml", free_port(), "call_uac",
+        uac_port = free_port()
+        uac = Sipp(work, edge, "uac_call.xml", uac_port, "call_uac",
                    caller_args("bob"))
         uac.check()
         uas.check()
@@ -233,7 +234,9 @@ def test_call(work, edge):
     assert (180, "INVITE") in c and (200, "INVITE") in c and c[-1] == (200, "BYE"), c
     assert (200, "INFO") in c, c
     ok = [m for d, m in uac.trace() if d == "rx" and first_line(m).startswith("SIP/2.0 200")][0]
-    rr = "<sip:127.0.0.1:%d;lr>" % edge.port
+    # Our entry, with where caller and callee send from (NAT in dialogs).
+    rr = "<sip:127.0.0.1:%d;lr;dgnatc=127.0.0.1:%d;dgnat=127.0.0.1:%d>" % (
+        edge.port, uac_port, port)
     assert hdr(ok, "Record-Route") == [rr], ok
     reqs = requests(uas.trace())
     assert [r for r, _ in reqs] == ["INVITE", "ACK", "INFO", "BYE"], [r for r, _ in reqs]
@@ -267,8 +270,9 @@ def test_call_tcp_to_udp(work, edge):
         uas.kill()
     c = codes(uac.trace())
     assert c[0] == (407, "INVITE") and (200, "INVITE") in c and c[-1] == (200, "BYE"), c
-    rr_udp = "<sip:127.0.0.1:%d;lr>" % edge.port
-    rr_tcp = "<sip:127.0.0.1:%d;transport=tcp;lr>" % edge.port
+    # A TCP caller is reached on its connection: only the callee's address rides along.
+    rr_udp = "<sip:127.0.0.1:%d;lr;dgnat=127.0.0.1:%d>" % (edge.port, port)
+    rr_tcp = "<sip:127.0.0.1:%d;transport=tcp;lr;dgnat=127.0.0.1:%d>" % (edge.port, port)
     reqs = requests(uas.trace())
     assert [r for r, _ in reqs] == ["INVITE", "ACK", "INFO", "BYE"], [r for r, _ in reqs]
     inv = reqs[0][1]

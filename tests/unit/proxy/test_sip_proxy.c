@@ -25,7 +25,9 @@ test_proxy_failover_503(void **state)
 	i1 = find_sent(5060, "INVITE sip:0049301234@example.com SIP/2.0", 0);
 	assert_true(i1 >= 0);
 	assert_string_equal(sent[i1].ip, "203.0.113.1");
-	assert_true(has_line(sent[i1].text, "Record-Route: <sip:192.0.2.10:5060;lr>"));
+	/* The caller's UDP source rides in our Record-Route (NAT inside dialogs). */
+	assert_true(has_line(sent[i1].text,
+		"Record-Route: <sip:192.0.2.10:5060;lr;dgnatc=198.51.100.7:5099>"));
 	assert_true(has_line(sent[i1].text, "Max-Forwards: 69"));
 	assert_non_null(strstr(sent[i1].text, "\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-dg"));
 	assert_non_null(strstr(sent[i1].text,
@@ -412,6 +414,70 @@ test_proxy_ack_2xx(void **state)
 	assert_int_equal(sip_proxy_stats(proxy)->acks_forwarded, 1);
 }
 
+/*
+ * NAT inside a dialog: both parties' private Contacts are unreachable; our
+ * Record-Route remembers where each sends from, and in-dialog requests go
+ * there, whichever side sends them.
+ */
+static void
+test_proxy_nat_in_dialog(void **state)
+{
+	char b[2048], rr[256];
+	int i;
+
+	(void)state;
+	proxy_start(false, 0);
+	register_contact("bob", "sip:bob@10.0.0.1:5060", "203.0.113.50", 6001, "r1", "");
+	rx_from(invite("sip:bob@example.com", "z9hG4bK-nat", ""), "198.51.100.7", UAC_PORT);
+	i = find_sent(6001, "INVITE sip:bob@10.0.0.1:5060 SIP/2.0", 0);
+	assert_true(i >= 0);
+	snprintf(rr, sizeof(rr), "<sip:192.0.2.10:5060;lr;dgnatc=198.51.100.7:%d;"
+		"dgnat=203.0.113.50:6001>", UAC_PORT);
+	{
+		char line[300];
+
+		snprintf(line, sizeof(line), "Record-Route: %s", rr);
+		assert_true(has_line(sent[i].text, line));
+	}
+	/* The caller's BYE: to the callee's NAT address, not 10.0.0.1. */
+	snprintf(b, sizeof(b),
+		"BYE sip:bob@10.0.0.1:5060 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.168.1.5:5060;branch=z9hG4bK-nat-bye1;rport\r\n"
+		"Route: %s\r\n"
+		"Max-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=a1\r\n"
+		"To: <sip:bob@example.com>;tag=x1\r\nCall-ID: nat1\r\nCSeq: 2 BYE\r\n"
+		"Content-Length: 0\r\n\r\n", rr);
+	rx_from(b, "198.51.100.7", UAC_PORT);
+	i = find_sent(6001, "BYE sip:bob@10.0.0.1:5060 SIP/2.0", 0);
+	assert_true(i >= 0);
+	assert_string_equal(sent[i].ip, "203.0.113.50");
+	assert_null(strstr(sent[i].text, "Route:"));
+	/* The callee's BYE towards the caller's private Contact: to the caller's source. */
+	snprintf(b, sizeof(b),
+		"BYE sip:alice@192.168.1.5:5060 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-nat-bye2;rport\r\n"
+		"Route: %s\r\n"
+		"Max-Forwards: 70\r\nFrom: <sip:bob@example.com>;tag=x1\r\n"
+		"To: <sip:alice@example.com>;tag=a1\r\nCall-ID: nat2\r\nCSeq: 1 BYE\r\n"
+		"Content-Length: 0\r\n\r\n", rr);
+	rx_from(b, "203.0.113.50", 6001);
+	i = find_sent(UAC_PORT, "BYE sip:alice@192.168.1.5:5060 SIP/2.0", 0);
+	assert_true(i >= 0);
+	assert_string_equal(sent[i].ip, "198.51.100.7");
+	/* An ACK for a 2xx takes the same way, statelessly. */
+	snprintf(b, sizeof(b),
+		"ACK sip:bob@10.0.0.1:5060 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.168.1.5:5060;branch=z9hG4bK-nat-ack;rport\r\n"
+		"Route: %s\r\n"
+		"Max-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=a1\r\n"
+		"To: <sip:bob@example.com>;tag=x1\r\nCall-ID: nat3\r\nCSeq: 1 ACK\r\n"
+		"Content-Length: 0\r\n\r\n", rr);
+	rx_from(b, "198.51.100.7", UAC_PORT);
+	i = find_sent(6001, "ACK sip:bob@10.0.0.1:5060 SIP/2.0", 0);
+	assert_true(i >= 0);
+	assert_string_equal(sent[i].ip, "203.0.113.50");
+}
+
 int
 main(void)
 {
@@ -431,6 +497,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_proxy_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_not_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_ack_2xx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_nat_in_dialog, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
