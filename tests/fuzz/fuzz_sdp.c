@@ -5,8 +5,9 @@
  * again gives the same lines and decoded fields (parse(write(parse(x))) ==
  * parse(x)); stream extraction agrees between the two parses; and an
  * anchoring rewrite (offer or answer, transport, rtcp-mux and ICE picked
- * by the input) parses, points each relayed stream at the relay, and
- * rewriting its output with the same options and keys gives the same bytes.
+ * by the input) parses, keeps rejected streams rejected, points each
+ * relayed stream at the relay, and rewriting its output with the same
+ * options and keys gives the same bytes.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -123,13 +124,22 @@ fuzz_rnd(void *arg, uint8_t *buf, size_t len)
 	return 0;
 }
 
-/* The relay's addresses and ports are where a rewritten stream points. */
+/*
+ * The relay's addresses and ports are where a rewritten stream points; a
+ * rejected stream stays rejected; no m= line appears or goes.
+ */
 static void
-check_anchored(const struct sdp_session *s, const struct sdp_rewrite_opts *o)
+check_anchored(const struct sdp_session *in, const struct sdp_session *s,
+	       const struct sdp_rewrite_opts *o)
 {
 	struct sdp_stream st;
 	unsigned int i;
 
+	if (in->n_media != s->n_media)
+		abort();
+	for (i = 0; i < s->n_media; i++)
+		if ((in->media[i].port == 0) != (s->media[i].port == 0))
+			abort();
 	for (i = 0; i < s->n_media && i < o->n_relay; i++) {
 		const struct sdp_relay *r = &o->relay[i];
 
@@ -189,7 +199,7 @@ check_rewrite(const struct sdp_session *s, unsigned int sel)
 		memcpy(opts.relay[i].keys, res.media[i].keys,
 		       sizeof(res.media[i].keys));
 	}
-	check_anchored(&s3, &opts);
+	check_anchored(s, &s3, &opts);
 	n2 = sdp_rewrite(&s3, &opts, &res2, out3, sizeof(out3));
 	if (n2 != n || memcmp(out2, out3, (size_t)n) != 0 || res2.changed)
 		abort();
