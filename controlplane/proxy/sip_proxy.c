@@ -228,11 +228,13 @@ sip_px_on_request(void *arg, struct sip_txn *st, const struct sip_msg *msg,
 		(void)sip_dialog_invite(p->dialogs, msg, &call->dlg);
 	/*
 	 * Loose routing: a Route left to follow, or a request routed to us
-	 * (our Route entry popped, or in a dialog) for a Request-URI that is
-	 * not ours goes straight on (RFC 3261 section 16.5).
+	 * (our Route entry popped) for a Request-URI that is not ours goes
+	 * straight on (RFC 3261 section 16.5). An in-dialog request that did
+	 * not come through our Record-Route is not relayed on its own say-so:
+	 * the routing rules decide, as for any request.
 	 */
 	if (plan.next_is_route || plan.strict_next ||
-			((plan.popped > 0 || msg->to.tag.len > 0) &&
+			(plan.popped > 0 &&
 			 !p->env.domain_is_ours(p->env.arg, &plan.next_hop))) {
 		struct sip_txn_dest nd;
 

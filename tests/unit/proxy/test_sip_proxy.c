@@ -478,6 +478,25 @@ test_proxy_nat_in_dialog(void **state)
 	assert_string_equal(sent[i].ip, "203.0.113.50");
 }
 
+/* An in-dialog request that did not come through our Record-Route is not relayed. */
+static void
+test_proxy_no_open_relay(void **state)
+{
+	char b[1024];
+
+	(void)state;
+	proxy_start(false, 0);
+	snprintf(b, sizeof(b),
+		"BYE sip:victim@203.0.113.99:5060 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 198.51.100.7:%d;branch=z9hG4bK-relay\r\n"
+		"Max-Forwards: 70\r\nFrom: <sip:x@example.org>;tag=a1\r\n"
+		"To: <sip:victim@example.net>;tag=v1\r\nCall-ID: relay1\r\n"
+		"CSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n", UAC_PORT);
+	rx_from(b, "198.51.100.7", UAC_PORT);
+	assert_int_equal(count_sent(5060, "BYE "), 0);
+	assert_true(find_sent(UAC_PORT, "SIP/2.0 404", 0) >= 0);
+}
+
 int
 main(void)
 {
@@ -498,6 +517,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_proxy_not_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_ack_2xx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_nat_in_dialog, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_no_open_relay, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
