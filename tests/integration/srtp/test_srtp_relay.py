@@ -16,7 +16,8 @@ Checked, for each of drongo-dp's SRTP engines (cryptodev, libsrtp):
      in, plain RTCP out and back;
   2. SRTP to SRTP re-keyed (different keys on each leg) both ways for
      AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM
-     and a leg of each of two suites, with SRTCP the same way;
+     and a leg of each of two suites, with SRTCP the same way; the
+     sequence number wrapping (rollover counter) both ways;
   3. a stranger's forged SRTP (wrong key, corrupted tag, plain RTP) and a
      replay, inside an open latch window after the peer went quiet: not
      relayed, the latched peer does not move (the return media still
@@ -393,6 +394,19 @@ def test_rekey(engine, suite0, suite1, port):
     dpctl('delete', sid)
 
 
+def test_rollover(engine, suite, port):
+    """SRTP sequence numbers wrapping through 65535 -> 0 within one
+    stream: the relay's rollover counters (unprotect and protect) follow
+    libsrtp2's. (Each srtp-peer run starts its own rollover counter at 0,
+    so a stream is not continued past the wrap by a second run.)"""
+    a = Leg('dgsr-a', A, port, suite)
+    b = Leg('dgsr-b', B, port + 1000, suite)
+    sid = create(a, b)
+    flow(f'{engine} {suite} rollover A->B', a, b, 65516, count=40)
+    flow(f'{engine} {suite} rollover B->A', b, a, 65526, count=20)
+    dpctl('delete', sid)
+
+
 def expect_nothing(ns, addr, port, suite, key, what, wait_ms=1500):
     return recv_start(ns, addr, port, suite, key, count=1,
                       timeout_ms=wait_ms), what
@@ -479,6 +493,8 @@ def run_engine(workdir, engine):
                    'AES_CM_128_HMAC_SHA1_32', 4030)
         test_rekey(engine, 'AES_CM_128_HMAC_SHA1_80', 'AEAD_AES_128_GCM',
                    4040)
+        test_rollover(engine, 'AES_CM_128_HMAC_SHA1_80', 4050)
+        test_rollover(engine, 'AEAD_AES_128_GCM', 4060)
         test_stranger(engine)
         st = worker_drops()
         check(st['srtp_unprotected'] > 0 and st['srtp_protected'] > 0,
