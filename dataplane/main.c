@@ -180,6 +180,29 @@ dp_workers_free(struct dp_main *dm)
 	}
 }
 
+/*
+ * A dispatching main lcore busy-polls the port; on a CPU it shares with a
+ * worker, each waits for the other's time slice (milliseconds) and the
+ * relay runs at a small fraction of its rate (measured: perf/README.md).
+ */
+static void
+dp_dispatch_cpu_check(void)
+{
+	unsigned int main_lcore = rte_get_main_lcore(), lcore;
+	rte_cpuset_t main_set = rte_lcore_cpuset(main_lcore), both;
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		rte_cpuset_t set = rte_lcore_cpuset(lcore);
+
+		CPU_AND(&both, &main_set, &set);
+		if (CPU_COUNT(&both) != 0)
+			DG_LOG(DG_LOG_WARN, "dp.start", "lcore=%u main_lcore=%u "
+			       "msg=\"the dispatching main lcore shares a CPU "
+			       "with a worker: give it a CPU of its own\"",
+			       lcore, main_lcore);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -307,6 +330,8 @@ main(int argc, char **argv)
 	       dm.direct ? "direct" : dm.software ? "software" : "flow",
 	       (unsigned long long)reg.hdr->generation,
 	       conf.tap[0] ? conf.tap : "none", conf.port_min, conf.port_max);
+	if (dm.software && !dm.direct)
+		dp_dispatch_cpu_check();
 	w = 0;
 	RTE_LCORE_FOREACH_WORKER(lcore)
 		rte_eal_remote_launch(dp_worker_main, dm.workers[w++], lcore);
