@@ -15,15 +15,25 @@
  *
  *   dp_pktgen EAL-ARGS -- --mode relay|fwd [--instance N] [--sessions N]
  *       [--relay-ip A] [--gen-ip A] [--trial-ms MS] [--loss FRACTION]
- *       [--payload BYTES] [--budget-s S] [--rxq N] [--relay-ips N]
+ *       [--payload BYTES] [--budget-s S] [--rxq N] [--txq N]
+ *       [--relay-ips N] [--latch-pps N]
  *
  * --relay-ips: session s uses relay address relay-ip + s % N on both legs
- * (a relay address has at most 32 k rtcp-mux sessions: two ports each).
+ * (a relay address has at most 16 k rtcp-mux sessions: one even port per
+ * leg, both legs on it; 64 addresses hold 1 M).
  *
- * --rxq: queue pairs, as many as the far side has: over memif a side
- * with fewer rings than the other leaves the other's extra queues without
- * a ring of their own (drongo-dp: workers + 1). All RX queues are polled,
- * only TX queue 0 sends.
+ * --rxq, --txq (default: --rxq): over memif, RX queues must equal the far
+ * side's TX queues and TX queues its RX queues. DPDK 22.11's memif PMD does
+ * not check: a queue the peer has no ring for keeps ring offset 0, which is
+ * the first client-to-server ring, so a server transmitting on it writes
+ * into the ring it receives from (packets come back twice, two producers
+ * corrupt the ring); a client with more rings than the server has queues
+ * is refused at connect ("Invalid ring index"). drongo-dp opens workers + 1
+ * TX queues, and as many RX queues when the port has them (memif does),
+ * else one. All RX queues are polled, only TX queue 0 sends.
+ *
+ * --latch-pps: pace of the latching rounds (default 50000); with a million
+ * sessions one round at that pace takes 40 s.
  *
  * Output: key=value lines: "setup ...", one "trial ..." per trial, and one
  * "result ..." line at the end.
@@ -85,6 +95,8 @@ struct gen_opts {
 	unsigned int payload;
 	unsigned int budget_s;
 	uint16_t rxq;			/* RX queues: the far side's TX queues */
+	uint16_t txq;			/* TX queues: the far side's RX queues */
+	double latch_pps;
 };
 
 struct gen_trial {
@@ -184,12 +196,12 @@ gen_port_init(struct gen *g)
 	int err;
 
 	memset(&conf, 0, sizeof(conf));
-	err = rte_eth_dev_configure(0, g->o.rxq, g->o.rxq, &conf);
+	err = rte_eth_dev_configure(0, g->o.rxq, g->o.txq, &conf);
 	for (q = 0; q < g->o.rxq && err == 0; q++)
 		err = rte_eth_rx_queue_setup(0, q, GEN_RING,
 					     rte_eth_dev_socket_id(0), NULL,
 					     g->mp);
-	for (q = 0; q < g->o.rxq && err == 0; q++)
+	for (q = 0; q < g->o.txq && err == 0; q++)
 		err = rte_eth_tx_queue_setup(0, q, GEN_RING,
 					     rte_eth_dev_socket_id(0), NULL);
 	if (err == 0)
@@ -690,6 +702,8 @@ gen_args(struct gen_opts *o, int argc, char **argv)
 		{ "budget-s", required_argument, NULL, 'b' },
 		{ "rxq", required_argument, NULL, 'q' },
 		{ "relay-ips", required_argument, NULL, 'a' },
+		{ "txq", required_argument, NULL, 'x' },
+		{ "latch-pps", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -700,6 +714,7 @@ gen_args(struct gen_opts *o, int argc, char **argv)
 	o->payload = 160;
 	o->budget_s = 60;
 	o->rxq = 1;
+	o->latch_pps = 50000.0;
 	o->relay_ips = 1;
 	(void)inet_pton(AF_INET, "10.77.0.1", &o->relay_ip);
 	(void)inet_pton(AF_INET, "10.77.0.2", &o->gen_ip);
@@ -743,13 +758,22 @@ gen_args(struct gen_opts *o, int argc, char **argv)
 		case 'a':
 			o->relay_ips = (uint32_t)strtoul(optarg, NULL, 10);
 			break;
+		case 'x':
+			o->txq = (uint16_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'L':
+			o->latch_pps = strtod(optarg, NULL);
+			break;
 		default:
 			return -EINVAL;
 		}
 	}
+	if (o->txq == 0)
+		o->txq = o->rxq;
 	if (optind != argc || o->sessions == 0 || o->trial_ms < 50 ||
-	    o->rxq == 0 || o->rxq > 16 || o->relay_ips == 0 ||
-	    o->relay_ips > DG_SHM_MAX_ADDRS ||
+	    o->rxq == 0 || o->rxq > 16 || o->txq > 16 ||
+	    !(o->latch_pps >= 1000.0) || o->relay_ips == 0 ||
+	    o->relay_ips > DG_SHM_MAX_ADDRS_ALL ||
 	    o->payload < sizeof(struct gen_stamp) || o->payload > 1400)
 		return -EINVAL;
 	return 0;
@@ -837,7 +861,7 @@ main(int argc, char **argv)
 			"usage: dp_pktgen EAL-ARGS -- --mode relay|fwd [--instance N]\n"
 			"  [--sessions N] [--relay-ip A] [--gen-ip A] [--trial-ms MS]\n"
 			"  [--loss FRACTION] [--payload BYTES] [--budget-s S] [--rxq N]\n"
-			"  [--relay-ips N]\n");
+			"  [--txq N] [--relay-ips N] [--latch-pps N]\n");
 		return 2;
 	}
 	g->rport = calloc(g->o.sessions, sizeof(*g->rport));
@@ -883,7 +907,7 @@ main(int argc, char **argv)
 		}
 		if (gen_sessions_create(g, cl) < 0)
 			return 1;
-		if (gen_latch(g, 50000.0) < 0) {
+		if (gen_latch(g, g->o.latch_pps) < 0) {
 			fprintf(stderr, "dp_pktgen: some session legs never latched\n");
 			return 1;
 		}

@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Data-plane relay benchmark on this machine: dp_pktgen against dp_fwd (the
-# plain forwarder baseline) and against drongo-dp with 1 k, 10 k and 100 k
-# sessions (at most 129024: 8 relay addresses), all over net_memif with
-# --no-huge, in one run. Prints one table; ratios are relay / forwarder of
-# this same run. Bounded: every process has a timeout, the whole run takes
-# one to three minutes. Needs root (DPDK runtime dirs) and a build with
-# libdpdk-dev (default build dir: build-release).
+# plain forwarder baseline) and against drongo-dp with 1 k, 100 k and 1 M
+# sessions spread over 64 relay addresses (16 k rtcp-mux sessions fit on
+# one), then 1 k sessions through the software dispatch hop
+# (steering: dispatch), all over net_memif with --no-huge, in one run.
+# Prints one table; ratios are relay / forwarder of this same run.
+# Bounded: every process has a timeout, the whole run takes three to five
+# minutes. Needs root (DPDK runtime dirs) and a build with libdpdk-dev
+# (default build dir: build-release).
 #
 #   perf/dp/run.sh [BUILD_DIR] [LARGE_SESSIONS]
 #
 # CPU layout (2 cores here): the generator on CPU 0; the forwarder, or
 # drongo-dp's main lcore and its one worker, on CPU 1. So the relay gets
-# the same one CPU as the forwarder. The generator is the memif server of
-# every run (drongo-dp as server trips a DPDK 22.11 memif bug, and the
-# roles must match for the comparison). DGPERF_NICE (default
+# the same one CPU as the forwarder (in the dispatch run the dispatching
+# main lcore and the worker time-share it). The generator is the memif
+# server of every run (the roles cost differently and must match for the
+# comparison); it opens as many RX queues as drongo-dp has TX queues and
+# as many TX queues as its RX queues (dp_pktgen.c: DPDK 22.11's memif PMD
+# does not check that the sides agree). DGPERF_NICE (default
 # -10) raises the benchmark's priority over whatever else runs;
 # DGPERF_DP_LCORES (default 0@1,1@1) places drongo-dp's lcores otherwise,
 # e.g. 0@0,1@1 puts its main lcore next to the generator.
@@ -22,7 +27,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 B=${1:-build-release}
-LARGE=${2:-100000}
+LARGE=${2:-1000000}
 NICE=${DGPERF_NICE:--10}
 DP_LCORES=${DGPERF_DP_LCORES:-0@1,1@1}
 DP=$B/dataplane/drongo-dp
@@ -117,10 +122,17 @@ wait "$GEN_PID"
 kill -TERM "$FWD_PID"
 wait "$FWD_PID" || true
 
-# drongo-dp with $1 sessions on $2 relay addresses, table capacity $3.
+# drongo-dp with $1 sessions on $2 relay addresses, table capacity $3,
+# steering $4 (default auto: direct with one worker), label $5, lcores $6.
 relay_run()
 {
-	local n=$1 naddr=$2 cap=$3 i dp_pid gen_pid rss0 label=relay-$1
+	local n=$1 naddr=$2 cap=$3 steer=${4:-auto} label=${5:-relay-$1}
+	local lcores=${6:-$DP_LCORES}
+	local i dp_pid gen_pid rss0 latch=50000
+	# One latching round of 2 M legs at 50 kpps would take 40 s.
+	if ((n > 100000)); then
+		latch=400000
+	fi
 	{
 		echo "instance: $INST"
 		echo "log_level: warn"
@@ -129,23 +141,24 @@ relay_run()
 		for ((i = 1; i <= naddr; i++)); do
 			echo "  - 10.77.0.$i/16"
 		done
+		echo "steering: $steer"
 		echo "sessions_per_worker: $cap"
 		echo "port_min: 1024"
 		echo "port_max: 65535"
 	} >"$W/$label.yaml"
-	echo "== relay, $n sessions on $naddr relay address(es)"
+	echo "== relay ($steer), $n sessions on $naddr relay address(es)"
 	rm -f "$W/dp.sock"
-	# drongo-dp is the memif client: as server, DPDK 22.11's memif PMD
-	# mixes up its rings when RX and TX queue counts differ (drongo-dp
-	# has 1 RX and workers + 1 TX queues) and crashes or duplicates.
+	# drongo-dp (one worker) opens 2 RX and 2 TX queues on memif (workers
+	# + 1 of each): the generator mirrors them.
 	gen_run "$label" server "$W/dp.sock" --mode relay --instance "$INST" \
 		--sessions "$n" --relay-ips "$naddr" --gen-ip 10.77.1.1 \
-		--relay-ip 10.77.0.1 --rxq 2 --budget-s 30 &
+		--relay-ip 10.77.0.1 --rxq 2 --txq 2 --latch-pps "$latch" \
+		--budget-s 30 &
 	gen_pid=$!
 	PIDS+=("$gen_pid")
 	wait_port_ready "$label"
 	timeout 170 nice -n "$NICE" "$DP" -c "$W/$label.yaml" -- \
-		--lcores "$DP_LCORES" $EAL_COMMON -m 2048 --file-prefix "$PFX-dp" \
+		--lcores "$lcores" $EAL_COMMON -m 3072 --file-prefix "$PFX-dp" \
 		--vdev="net_memif0,role=client,socket=$W/dp.sock,rsize=12" \
 		>"$W/$label-dp.log" 2>&1 &
 	dp_pid=$!
@@ -170,22 +183,30 @@ relay_run()
 }
 
 # A relay address holds 16128 rtcp-mux sessions (drongo-dp takes even
-# ports 1024-65534 per address); drongo-dp has at most 8 addresses.
-relay_run 1000 1 16384
-relay_run 10000 1 16384
-relay_run "$LARGE" 8 131072
+# ports 1024-65534 per address): 64 addresses hold 1032192. Every size
+# uses all 64, so the runs differ only in the number of sessions.
+relay_run 1000 64 16384
+relay_run 100000 64 131072
+relay_run "$LARGE" 64 $(((LARGE + 1023) / 1024 * 1024))
+# The dispatch hop needs a core for the dispatching main lcore and one for
+# the worker; with 2 CPUs one of them time-shares: first the worker's CPU
+# (both busy-poll there), then the generator's.
+relay_run 1000 64 16384 dispatch dispatch-1000 "$DP_LCORES"
+relay_run 1000 64 16384 dispatch dispatch0-1000 0@0,1@1
 
 # The table. DGPERF_KEEP=1 keeps every log in the work directory.
 fwd_res=$(grep '^result' "$W/fwd.out")
 fwd_max=$(kv "$fwd_res" max_pps)
 printf '\n%-6s %9s %10s %10s %8s %9s %9s %9s %9s %10s %9s\n' mode sessions \
 	max_pps bound vs_fwd p50_us p99_us light_p50 light_p99 creates/s B/session
-for label in fwd relay-1000 relay-10000 "relay-$LARGE"; do
+for label in fwd relay-1000 relay-100000 "relay-$LARGE" dispatch-1000 \
+	dispatch0-1000; do
 	res=$(grep '^result' "$W/$label.out")
 	setup=$(grep '^setup' "$W/$label.out")
 	max=$(kv "$res" max_pps)
 	printf '%-6s %9s %10s %10s %8s %9s %9s %9s %9s %10s %9s\n' \
-		"$(kv "$res" mode)" "$(kv "$res" sessions)" "$max" \
+		"$(kv "$res" mode | sed "s/relay/${label%%-*}/")" \
+		"$(kv "$res" sessions)" "$max" \
 		"$(kv "$res" bound)" \
 		"$(awk -v a="$max" -v b="$fwd_max" 'BEGIN{ if (b > 0) printf "%.3f", a / b; else print "-" }')" \
 		"$(awk -v v="$(kv "$res" p50_ns)" 'BEGIN{ printf "%.1f", v / 1000 }')" \
@@ -195,8 +216,11 @@ for label in fwd relay-1000 relay-10000 "relay-$LARGE"; do
 		"$(kv "$setup" creates_per_s)" "$(kv "$setup" dp_rss_bytes_per_session)"
 done
 echo
-for label in relay-1000 relay-10000 "relay-$LARGE"; do
+for label in relay-1000 relay-100000 "relay-$LARGE" dispatch-1000 \
+	dispatch0-1000; do
 	echo "$label: $(grep '^dp_rss' "$W/$label.out") $(grep '^setup' "$W/$label.out" | cut -d' ' -f2-)"
+	grep -E 'drop|handoff' "$W/$label.stats" 2>/dev/null | tr '\n' ' ' | cut -c1-600
+	echo
 done
 echo "bound=generator: the rate is what one generator core sends at all (the"
 echo "  target kept up; its own limit is higher): compare those ratios with care."
