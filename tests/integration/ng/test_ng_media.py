@@ -317,6 +317,8 @@ def start_drongo(workdir):
 sip:
   listen:
     - udp:127.0.0.1:15962
+http:
+  enabled: false
 media:
   ng_listen: {NG[0]}:{NG[1]}
   dp_instance: {INSTANCE}
