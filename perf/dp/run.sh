@@ -119,8 +119,10 @@ timeout 120 nice -n "$NICE" "$FWD" -l 1 $EAL_COMMON -m 256 \
 FWD_PID=$!
 PIDS+=("$FWD_PID")
 wait "$GEN_PID"
-kill -TERM "$FWD_PID"
-wait "$FWD_PID" || true
+# dp_fwd has been seen to die of SIGSEGV inside the memif PMD when the
+# server (the generator) closes first; its result is already in.
+kill -TERM "$FWD_PID" 2>/dev/null || true
+wait "$FWD_PID" || echo "run.sh: dp_fwd exited with $? after the trials" >&2
 
 # drongo-dp with $1 sessions on $2 relay addresses, table capacity $3,
 # steering $4 (default auto: direct with one worker), label $5, lcores $6.
