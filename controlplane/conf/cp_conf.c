@@ -524,6 +524,18 @@ cp_conf_media_required(const struct cp_conf *conf)
 	return conf->media.required == CP_MEDIA_REQUIRED_TRUE;
 }
 
+/*
+ * The edge section belongs to the proxy (controlplane/proxy/
+ * sip_proxy_conf.c), which parses it from the same file when the edge
+ * starts; here it only has to be a mapping.
+ */
+static int
+conf_edge(const struct dg_conf_node *sec, struct cp_conf *conf)
+{
+	(void)conf;
+	return dg_conf_node_expect(sec, DG_CONF_MAP);
+}
+
 /* A section present but empty ("log:") is null in YAML: treat as {}. */
 static bool
 section_empty(const struct dg_conf_node *sec)
@@ -543,10 +555,10 @@ static int
 conf_walk(const struct dg_conf *doc, struct cp_conf *conf)
 {
 	static const char *const keys[] = { "node", "sip", "log", "limits",
-		"media", "http", NULL };
+		"media", "http", "edge", NULL };
 	static int (*const parse[])(const struct dg_conf_node *,
 		struct cp_conf *) = { conf_node, conf_sip, conf_log, conf_limits,
-		conf_media, conf_http };
+		conf_media, conf_http, conf_edge };
 	const struct dg_conf_node *root = dg_conf_root(doc);
 	const struct dg_conf_node *sec;
 	unsigned int i;

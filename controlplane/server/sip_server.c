@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dg_log.h"
+#include "sip_edge.h"
 #include "sip_server.h"
 
 /* Room for a response: every Via of the largest request plus our lines. */
@@ -79,6 +80,9 @@ sip_server_start(struct sip_server *srv, struct uring_loop *loop,
 		DG_LOG(DG_LOG_INFO, "sip.listen", "listen=%s",
 			cp_listen_str(l, name, sizeof(name)));
 	}
+	if (srv->conf.role == CP_ROLE_EDGE)
+		return sip_edge_create(&srv->edge, loop, &srv->conf, srv->udp,
+			srv->n_udp, &srv->tcp, errbuf, errlen);
 	return 0;
 }
 
@@ -170,6 +174,8 @@ sip_server_stats_log(const struct sip_server *srv)
 		(unsigned long long)t->bad_framing,
 		(unsigned long long)t->oversize,
 		(unsigned long long)t->sendq_overflow, srv->tcp.n_conns);
+	if (srv->edge != NULL)
+		sip_edge_stats_log(srv->edge);
 }
 
 void
@@ -177,6 +183,8 @@ sip_server_destroy(struct sip_server *srv)
 {
 	unsigned int i;
 
+	sip_edge_destroy(srv->edge);
+	srv->edge = NULL;
 	sip_tcp_destroy(&srv->tcp, srv->tcp_l, srv->n_tcp);
 	for (i = 0; i < srv->n_udp; i++)
 		sip_udp_close(&srv->udp[i]);

@@ -23,6 +23,8 @@
 #include "uring_bufring.h"
 #include "uring_loop.h"
 
+struct sip_edge;
+
 /*
  * Reject and drop lines per second at most: a flood of bad packets must
  * not turn into a flood of log lines. The rest are counted and summed up
@@ -44,6 +46,7 @@ struct sip_server {
 	struct sip_tcp_listener tcp_l[CP_CONF_MAX_LISTEN];
 	unsigned int n_tcp;
 	struct sip_server_stats stats;
+	struct sip_edge *edge;		/* role edge: the proxy core */
 	uint64_t log_window_ms;		/* start of the reject-log window */
 	uint32_t log_lines;		/* reject/drop lines in the window */
 	uint64_t log_window_suppressed;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dg_log.h"
+#include "sip_edge.h"
 #include "sip_server.h"
 #include "sip_server_via.h"
 
@@ -289,6 +290,11 @@ sip_server_on_rx(void *arg, const struct sip_rx *rx)
 		return;
 	}
 	srv->stats.rx_parsed++;
+	if (srv->edge != NULL) {
+		if (sip_edge_rx(srv->edge, msg, rx) < 0)
+			srv->stats.drop_malformed++;
+		return;
+	}
 	if (!msg->is_request) {
 		srv->stats.drop_response++;
 		DG_LOG(DG_LOG_DEBUG, "sip.drop", "reason=response status=%u call_id=%s",

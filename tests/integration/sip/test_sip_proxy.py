@@ -26,14 +26,17 @@ DOMAIN = "test.local"
 USERS = {"alice": "alicepw", "bob": "bobpw", "carol": "carolpw",
          "dave": "davepw", "erin": "erinpw", "frank": "frankpw",
          "gina": "ginapw"}
-NONCE_TTL_S = 2
+# The stale-nonce case runs on its own edge with a short nonce lifetime, so
+# that retransmissions under loss elsewhere never outlive a nonce.
+STALE_NONCE_TTL_S = 2
 
 
 class Edge(Drongo):
     """drongo as an edge proxy/registrar with digest auth for REGISTER and INVITE."""
 
-    def __init__(self, binary, passwd):
+    def __init__(self, binary, passwd, nonce_ttl_s=300):
         self.passwd = passwd
+        self.nonce_ttl_s = nonce_ttl_s
         super().__init__(binary, level="info")
 
     def write_conf(self, level, text=None):
@@ -56,7 +59,7 @@ class Edge(Drongo):
             "    realm: %s" % DOMAIN,
             "    users_file: %s" % users,
             "    secret: \"dgsip-test-secret-0123456789\"",
-            "    nonce_ttl: %ds" % NONCE_TTL_S,
+            "    nonce_ttl: %ds" % self.nonce_ttl_s,
             "    methods: [REGISTER, INVITE]",
             # sipp computes MD5 only and answers the first challenge.
             "    algorithms: [md5]",
@@ -134,14 +137,15 @@ def requests(trace, direction="rx"):
 class Sipp:
     """One sipp process with its own message and error traces."""
 
-    def __init__(self, work, edge, scenario, port, name, args=(), calls=1):
+    def __init__(self, work, edge, scenario, port, name, args=(), calls=1,
+                 limit_s=20):
         self.msg = os.path.join(work, name + ".msg")
         self.err = os.path.join(work, name + ".err")
         self.name = name
         cmd = ["sipp", "127.0.0.1:%d" % edge.port, "-sf",
                os.path.join(HERE, scenario), "-i", "127.0.0.1",
                "-p", str(port), "-m", str(calls), "-nostdin",
-               "-key", "domain", DOMAIN, "-timeout", "20s",
+               "-key", "domain", DOMAIN, "-timeout", "%ds" % limit_s,
                "-timeout_error", "-trace_msg", "-message_file", self.msg,
                "-trace_err", "-error_file", self.err] + list(args)
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
@@ -205,11 +209,16 @@ def test_register_forbidden(work, edge):
     assert codes(s.trace()) == [(401, "REGISTER"), (403, "REGISTER")], codes(s.trace())
 
 
-def test_register_stale(work, edge):
-    s = Sipp(work, edge, "reg_auth_stale.xml", free_port(), "reg_stale",
-             ["-s", "gina", "-au", "gina", "-ap", USERS["gina"],
-              "-auth_uri", DOMAIN])
-    s.check()
+def test_register_stale(work, drongo, passwd):
+    edge = Edge(drongo, passwd, nonce_ttl_s=STALE_NONCE_TTL_S)
+    try:
+        s = Sipp(work, edge, "reg_auth_stale.xml", free_port(), "reg_stale",
+                 ["-s", "gina", "-au", "gina", "-ap", USERS["gina"],
+                  "-auth_uri", DOMAIN])
+        s.check()
+        assert edge.stop() == 0
+    finally:
+        edge.close()
     c = codes(s.trace())
     assert c == [(401, "REGISTER"), (401, "REGISTER"), (200, "REGISTER")], c
     second = [m for d, m in s.trace() if d == "rx" and first_line(m).startswith("SIP/2.0 401")][1]
@@ -389,12 +398,16 @@ def test_loss(work, edge, calls=20):
     before = edge.proxy_stats()
     # Loss on the caller's side only: sipp as a callee cannot absorb
     # retransmitted INVITEs once it has answered.
+    # Lost messages cost retransmission time (T1 doubling): a longer bound.
     uas = Sipp(work, edge, "uas_answer_short.xml", port, "loss_uas",
-               ["-d", "100"], calls=calls)
+               ["-d", "100"], calls=calls, limit_s=90)
     try:
         time.sleep(0.3)
         uac = Sipp(work, edge, "uac_call_short.xml", free_port(), "loss_uac",
-                   caller_args("bob") + ["-r", "5", "-lost", "10"], calls=calls)
+                   caller_args("bob") + ["-r", "5", "-lost", "10",
+                                         "-max_invite_retrans", "12",
+                                         "-max_non_invite_retrans", "12"],
+                   calls=calls, limit_s=90)
         uac.check(timeout=120)
         uas.wait(timeout=60)
     finally:
@@ -422,7 +435,7 @@ def main():
     cases = [
         ("register", lambda: test_register(work, edge)),
         ("register_forbidden", lambda: test_register_forbidden(work, edge)),
-        ("register_stale", lambda: test_register_stale(work, edge)),
+        ("register_stale", lambda: test_register_stale(work, drongo, passwd)),
         ("options_self", lambda: test_options_self(edge)),
         ("call", lambda: test_call(work, edge)),
         ("call_tcp_to_udp", lambda: test_call_tcp_to_udp(work, edge)),
