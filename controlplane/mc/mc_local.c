@@ -103,6 +103,9 @@ mc_call_unlink(struct mc_local *l, struct mc_call *call)
 	struct mc_call **pp;
 	unsigned int i;
 
+	if (!call->linked)
+		return;
+	call->linked = false;
 	pp = mc_call_slot(l, (struct dg_pl){ call->call_id, call->call_id_len });
 	if (*pp == call)
 		*pp = call->next;
@@ -301,6 +304,9 @@ mc_info_fill(struct mc_call_info *info, const struct mc_call *call)
 
 static void
 mc_call_maybe_reap(struct mc_local *l, struct mc_call *call);
+static void
+mc_release_send(struct mc_local *l, struct mc_call *call, struct mc_op *op,
+		bool release);
 
 /* Every command of @p op has its ACK (or it needed none). */
 static void
@@ -308,12 +314,16 @@ mc_op_finish(struct mc_op *op)
 {
 	struct mc_local *l = op->l;
 	struct mc_call *call = op->call;
+	struct mc_op *rel = NULL;
 	struct mc_call_info *info;
 	struct mc_result r;
 	unsigned int i;
 
-	if (call != NULL)
+	if (call != NULL) {
 		call->op = NULL;
+		rel = call->deferred;
+		call->deferred = NULL;
+	}
 	switch (op->kind) {
 	case MC_OP_OFFER:
 	case MC_OP_ANSWER:
@@ -336,10 +346,17 @@ mc_op_finish(struct mc_op *op)
 		mc_result_fill(&r, op);
 		if (op->done != NULL)
 			op->done(op->arg, &r);
-		if (op->status != 0 && (op->new_call || op->kind == MC_OP_ANSWER))
+		if (rel != NULL) {
+			/* The release waited for this operation; a rolled-back
+			 * call has nothing live left and completes at once. */
+			call->op = rel;
+			mc_release_send(l, call, rel, true);
+		} else if (op->status != 0 &&
+			   (op->new_call || op->kind == MC_OP_ANSWER)) {
 			mc_call_free(call);
-		else if (call != NULL)
+		} else if (call != NULL) {
 			mc_call_maybe_reap(l, call);
+		}
 		break;
 	case MC_OP_RELEASE:
 	case MC_OP_QUERY:
@@ -685,6 +702,7 @@ mc_local_media(struct mc_orch *o, uint64_t alloc_id, bool must_exist,
 				      MC_BUCKETS];
 		l->calls[mc_hash(req->call_id.p, req->call_id.len) %
 			 MC_BUCKETS] = call;
+		call->linked = true;
 		l->st.calls++;
 		op->new_call = true;
 		op->call = call;
@@ -769,26 +787,14 @@ mc_local_update(struct mc_orch *o, uint64_t alloc_id, const struct mc_req *req,
 	return mc_local_media(o, alloc_id, true, req, done, arg);
 }
 
-/* Release and query: a SESSION_QUERY per stream (and a DELETE to release). */
-static int
-mc_local_info_op(struct mc_orch *o, struct dg_pl call_id, bool release,
-		 mc_info_fn *done, void *arg)
+/* Send a release's or query's commands: a SESSION_QUERY per live stream
+ * (and a DELETE to release). */
+static void
+mc_release_send(struct mc_local *l, struct mc_call *call, struct mc_op *op,
+		bool release)
 {
-	struct mc_local *l = (struct mc_local *)o;
-	struct mc_call *call = mc_call_find(l, call_id);
-	struct mc_op *op;
 	unsigned int i;
 
-	if (call == NULL)
-		return -ENOENT;
-	if (call->op != NULL)
-		return -EBUSY;
-	op = mc_op_new(l, release ? MC_OP_RELEASE : MC_OP_QUERY, call);
-	if (op == NULL)
-		return -ENOMEM;
-	op->info_done = done;
-	op->arg = arg;
-	call->op = op;
 	for (i = 0; i < call->n_streams; i++) {
 		struct mc_stream *s = &call->streams[i];
 
@@ -809,6 +815,35 @@ mc_local_info_op(struct mc_orch *o, struct dg_pl call_id, bool release,
 		mc_op_ready(op);
 	else
 		mc_poll_arm(l, MC_POLL_BUSY_MS);
+}
+
+/*
+ * Release and query. A release of a call whose offer or answer is still
+ * running waits for it (a CANCEL racing the offer); a query then is -EBUSY.
+ */
+static int
+mc_local_info_op(struct mc_orch *o, struct dg_pl call_id, bool release,
+		 mc_info_fn *done, void *arg)
+{
+	struct mc_local *l = (struct mc_local *)o;
+	struct mc_call *call = mc_call_find(l, call_id);
+	struct mc_op *op;
+
+	if (call == NULL)
+		return -ENOENT;
+	if (call->op != NULL && (!release || call->deferred != NULL))
+		return -EBUSY;
+	op = mc_op_new(l, release ? MC_OP_RELEASE : MC_OP_QUERY, call);
+	if (op == NULL)
+		return -ENOMEM;
+	op->info_done = done;
+	op->arg = arg;
+	if (call->op != NULL) {
+		call->deferred = op;
+		return 0;
+	}
+	call->op = op;
+	mc_release_send(l, call, op, release);
 	return 0;
 }
 
@@ -884,6 +919,8 @@ mc_local_destroy(struct mc_orch *o)
 			next = call->next;
 			if (call->op != NULL)
 				mc_op_free(call->op);
+			if (call->deferred != NULL)
+				mc_op_free(call->deferred);
 			mc_call_free(call);
 		}
 	}

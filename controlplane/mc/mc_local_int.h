@@ -62,6 +62,8 @@ struct mc_call {
 	struct dg_shm_addr relay;	/* relay address used by every stream */
 	char relay_txt[INET6_ADDRSTRLEN];
 	struct mc_op *op;		/* operation in flight */
+	struct mc_op *deferred;		/* release asked for while op ran */
+	bool linked;			/* in the call hash */
 	uint64_t created_s;
 	uint64_t last_signal_s;
 };

@@ -494,6 +494,43 @@ test_restart_reprograms(void **state)
 	assert_int_equal(f->event_type, MC_EVENT_DP_RESTARTED);
 }
 
+/* A delete racing the offer (CANCEL): it waits for the offer, then the
+ * session that offer created is deleted; a query meanwhile is refused. */
+static void
+test_delete_waits_for_offer(void **state)
+{
+	struct fixture *f = *state;
+	struct dp_log log = { 0 };
+	struct mc_orch_stats st;
+
+	send_media(f, "w1", "offer", NULL, offer_sdp, "");
+	input(f, "w2 d7:command6:delete7:call-id10:call1@teste");
+	input(f, "w3 d7:command5:query7:call-id10:call1@teste");
+	assert_int_equal(f->cap.n, 1);
+	assert_string_equal(f->cap.last, "w3 d6:result5:error12:error-reason32:"
+			    "Call busy with another operatione");
+	serve(f, &log, 0);
+	serve(f, &log, 0);
+	assert_int_equal(f->cap.n, 3);
+	assert_non_null(strstr(f->cap.last, "w2 d6:result2:ok"));
+	assert_int_equal(log.n, 3);
+	assert_int_equal(log.cmd[0].hdr.type, DG_MSG_SESSION_CREATE);
+	assert_int_equal(log.cmd[1].hdr.type, DG_MSG_SESSION_QUERY);
+	assert_int_equal(log.cmd[2].hdr.type, DG_MSG_SESSION_DELETE);
+	assert_int_equal(log.cmd[2].hdr.session_id, log.cmd[0].hdr.session_id);
+	mc_orch_stats(f->orch, &st);
+	assert_int_equal(st.calls, 0);
+	assert_int_equal(st.streams, 0);
+	/* Racing a refused offer: the delete still answers, nothing left. */
+	send_media(f, "w4", "offer", NULL, offer_sdp, "");
+	input(f, "w5 d7:command6:delete7:call-id10:call1@teste");
+	serve(f, NULL, -ENOSPC);
+	serve(f, NULL, 0);
+	assert_non_null(strstr(f->cap.last, "w5 d6:result2:ok"));
+	mc_orch_stats(f->orch, &st);
+	assert_int_equal(st.calls, 0);
+}
+
 /* statistics reports the orchestrator's counters. */
 static void
 test_statistics(void **state)
@@ -524,6 +561,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_media_timeout_event, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_restart_reprograms, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_delete_waits_for_offer, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_statistics, setup, teardown),
 	};
