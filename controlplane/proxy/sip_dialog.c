@@ -139,6 +139,14 @@ sip_dialogs_create(struct sip_dialogs **out, struct uring_timers *ts,
 }
 
 void
+sip_dialogs_set_media(struct sip_dialogs *t,
+		const struct sip_dialog_media_ops *media, void *arg)
+{
+	t->conf.media = media;
+	t->conf.media_arg = arg;
+}
+
+void
 sip_dialogs_destroy(struct sip_dialogs *t)
 {
 	unsigned int i;

@@ -103,6 +103,13 @@ struct sip_dialogs;
 int sip_dialogs_create(struct sip_dialogs **out, struct uring_timers *ts,
 		const struct sip_dialog_conf *conf);
 
+/**
+ * Attach the media layer (or detach it with NULL): dialogs created from
+ * now on, and events of live ones, go to these hooks.
+ */
+void sip_dialogs_set_media(struct sip_dialogs *t,
+		const struct sip_dialog_media_ops *media, void *arg);
+
 /** End every dialog (SIP_DIALOG_END_SHUTDOWN) and free the table; NULL allowed. */
 void sip_dialogs_destroy(struct sip_dialogs *t);
 

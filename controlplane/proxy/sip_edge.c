@@ -478,6 +478,13 @@ sip_edge_rx(struct sip_edge *e, const struct sip_msg *msg,
 	return sip_proxy_recv(e->proxy, msg, &src);
 }
 
+void
+sip_edge_set_media(struct sip_edge *e, const struct sip_dialog_media_ops *media,
+		void *arg)
+{
+	sip_dialogs_set_media(sip_proxy_dialogs(e->proxy), media, arg);
+}
+
 struct sip_proxy *
 sip_edge_proxy(struct sip_edge *e)
 {

@@ -52,6 +52,13 @@ void sip_edge_destroy(struct sip_edge *e);
 int sip_edge_rx(struct sip_edge *e, const struct sip_msg *msg,
 		const struct sip_rx *rx);
 
+/**
+ * Attach the media layer's dialog hooks (offer, answer, update, end) to
+ * the edge's dialogs; NULL detaches.
+ */
+void sip_edge_set_media(struct sip_edge *e,
+		const struct sip_dialog_media_ops *media, void *arg);
+
 /** The proxy (for counters and tests). */
 struct sip_proxy *sip_edge_proxy(struct sip_edge *e);
 

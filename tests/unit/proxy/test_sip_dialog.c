@@ -311,6 +311,23 @@ test_dialog_shutdown(void **state)
 	}
 }
 
+/* Media hooks attached later reach live dialogs; detached, nothing is called. */
+static void
+test_dialog_set_media(void **state)
+{
+	struct sip_dialog *d;
+
+	(void)state;
+	sip_dialogs_set_media(table, NULL, NULL);
+	d = start();
+	assert_string_equal(events, "");
+	sip_dialogs_set_media(table, &media, NULL);
+	sip_dialog_invite_response(d, mk(1, "SIP/2.0 200 OK", "INVITE", "a1",
+		"b1", "v=1"));
+	assert_string_equal(events, "answer(callee) ");
+	(void)sip_dialog_put(d);
+}
+
 int
 main(void)
 {
@@ -322,6 +339,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_dialog_fork, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dialog_invite_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dialog_shutdown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dialog_set_media, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
