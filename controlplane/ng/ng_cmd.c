@@ -309,6 +309,23 @@ ng_list_one(void *arg, const char *call_id)
 	ng_benc_cstr(arg, call_id);
 }
 
+/* A decimal limit given as a string (a view: not NUL-terminated). */
+static int64_t
+ng_pl_limit(struct dg_pl p)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (p.len == 0 || p.len > 9)
+		return -1;
+	for (i = 0; i < p.len; i++) {
+		if (p.p[i] < '0' || p.p[i] > '9')
+			return -1;
+		v = v * 10 + (p.p[i] - '0');
+	}
+	return v;
+}
+
 static void
 ng_cmd_list(struct ng_req *req)
 {
@@ -324,7 +341,7 @@ ng_cmd_list(struct ng_req *req)
 	if (v != NULL && v->type == NG_BEN_INT)
 		limit = v->ival;
 	else if (v != NULL && v->type == NG_BEN_STR)
-		limit = strtoll(v->str.p, NULL, 10);
+		limit = ng_pl_limit(v->str);
 	if (limit < 0) {
 		ng_req_error(req, "Invalid limit");
 		return;

@@ -365,6 +365,12 @@ test_offer_answer_delete(void **state)
 	input(f, "l1 d7:command4:liste");
 	assert_string_equal(f->cap.last,
 			    "l1 d6:result2:ok5:callsl10:call1@testee");
+	/* "limit" as a string is read within its own bytes only. */
+	input(f, "l3 d7:command4:list5:limit1:01:9i1ee");
+	assert_string_equal(f->cap.last, "l3 d6:result2:ok5:callslee");
+	input(f, "l4 d7:command4:list5:limit2:-1e");
+	assert_string_equal(f->cap.last,
+			    "l4 d6:result5:error12:error-reason13:Invalid limite");
 	input(f, "d1 d7:command6:delete7:call-id10:call1@test8:from-tag4:tagAe");
 	log.n = 0;
 	serve(f, &log, 0);
