@@ -6,7 +6,7 @@
 # one), then 1 k sessions through the software dispatch hop
 # (steering: dispatch), all over net_memif with --no-huge, in one run.
 # Prints one table; ratios are relay / forwarder of this same run.
-# Bounded: every process has a timeout, the whole run takes three to five
+# Bounded: every process has a timeout, the whole run takes two to four
 # minutes. Needs root (DPDK runtime dirs) and a build with libdpdk-dev
 # (default build dir: build-release).
 #
