@@ -235,14 +235,14 @@ ng_server_input(struct ng_server *s, const char *buf, size_t len,
 	}
 	req = malloc(sizeof(*req));
 	if (req == NULL) {
-		s->st.dropped_cookie++;
+		s->st.dropped_nomem++;
 		return;
 	}
 	memset(req, 0, offsetof(struct ng_req, nodes));
 	req->buf = malloc(len);
 	if (req->buf == NULL) {
 		free(req);
-		s->st.dropped_cookie++;
+		s->st.dropped_nomem++;
 		return;
 	}
 	memcpy(req->buf, buf, len);
@@ -399,10 +399,12 @@ ng_server_stats_log(const struct ng_server *s)
 {
 	DG_LOG(DG_LOG_INFO, "ng.stats",
 	       "rx=%" PRIu64 " tx=%" PRIu64 " dropped_cookie=%" PRIu64
+	       " dropped_nomem=%" PRIu64
 	       " errors=%" PRIu64 " retransmits=%" PRIu64 " in_progress=%" PRIu64
 	       " send_errors=%" PRIu64 " offers=%" PRIu64 " answers=%" PRIu64
 	       " deletes=%" PRIu64,
-	       s->st.rx, s->st.tx, s->st.dropped_cookie, s->st.errors,
+	       s->st.rx, s->st.tx, s->st.dropped_cookie, s->st.dropped_nomem,
+	       s->st.errors,
 	       s->st.retransmits, s->st.in_progress, s->st.send_errors,
 	       s->st.cmds[NG_CMD_OFFER], s->st.cmds[NG_CMD_ANSWER],
 	       s->st.cmds[NG_CMD_DELETE]);

@@ -40,6 +40,8 @@ struct ng_server_stats {
 	uint64_t rx;			/**< datagrams received */
 	uint64_t tx;			/**< replies sent (retransmissions included) */
 	uint64_t dropped_cookie;	/**< no readable cookie: dropped */
+	uint64_t dropped_nomem;		/**< no memory for the request: dropped
+					     (the client retransmits) */
 	uint64_t errors;		/**< error replies */
 	uint64_t retransmits;		/**< answered from the reply cache */
 	uint64_t in_progress;		/**< retransmissions of a request still running */
