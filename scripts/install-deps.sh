@@ -17,5 +17,5 @@ apt-get install -y --no-install-recommends \
 	libdpdk-dev dpdk librte-crypto-ipsec-mb23 \
 	libsrtp2-dev libssl-dev liburing-dev libjemalloc-dev \
 	libcmocka-dev libhiredis-dev redis-server libyaml-dev \
-	sip-tester iproute2 iputils-ping tcpdump python3 python3-yaml \
+	sip-tester kamailio iproute2 iputils-ping tcpdump python3 python3-yaml \
 	netcat-openbsd procps
