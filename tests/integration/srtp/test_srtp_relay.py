@@ -24,7 +24,9 @@ Checked, for each of drongo-dp's SRTP engines (cryptodev, libsrtp):
      reaches the real peer, none reaches the stranger), the legitimate
      stream goes on undisturbed, and the session's and the worker's
      srtp_auth / srtp_replay counters move by exactly what was sent; as a
-     control, an authentic packet from the stranger does move the peer.
+     control, an authentic packet from the stranger does move the peer;
+  4. a new SSRC under the same keys: dropped and counted (srtp_error), the
+     first stream unharmed (one SSRC per direction, see test_ssrc_change).
 
 Usage: test_srtp_relay.py PATH/TO/drongo-dp [PATH/TO/drongo-dpctl]
                           [PATH/TO/srtp-peer]
@@ -264,11 +266,11 @@ def recv_result(p):
 
 
 def send(ns, addr, port, to_port, suite='NONE', key=None, is_rtcp=False,
-         first=1, count=N, forge=False, gap_us=2000):
+         first=1, count=N, forge=False, gap_us=2000, ssrc=0x1234):
     cmd = ['ip', 'netns', 'exec', ns, PEER, 'send', '--bind',
            f'{addr}:{port}', '--to', f'{RELAY}:{to_port}', '--first',
-           str(first), '--count', str(count), '--gap-us',
-           str(gap_us)] + peer_args(suite, key)
+           str(first), '--count', str(count), '--gap-us', str(gap_us),
+           '--ssrc', str(ssrc)] + peer_args(suite, key)
     if is_rtcp:
         cmd.append('--rtcp')
     if forge:
@@ -308,7 +310,7 @@ def create(l0, l1, extra=(), peer0=True, opts=()):
     return s['session']
 
 
-def flow(what, src, dst, first, is_rtcp=False, count=N):
+def flow(what, src, dst, first, is_rtcp=False, count=N, ssrc=0x1234):
     """count packets from src's host through the relay to dst's host:
     all arrive, in order, from the relay's port of dst's leg, with the
     wire length of dst's suite, and unprotect (libsrtp2, dst's kout) to
@@ -320,9 +322,11 @@ def flow(what, src, dst, first, is_rtcp=False, count=N):
     rx = recv_start(dst.ns, dst.addr, dport, dst.suite, dst.kout, is_rtcp,
                     count)
     send(src.ns, src.addr, sport, rin, src.suite, src.kin, is_rtcp, first,
-         count)
+         count, ssrc=ssrc)
     got = recv_result(rx)
-    build = rtcp if is_rtcp else rtp
+
+    def build(n):
+        return rtcp(n, ssrc) if is_rtcp else rtp(n, ssrc)
     plain_len = len(build(0))
     wire = plain_len + OVERHEAD[dst.suite][1 if is_rtcp else 0]
     ok = check(len(got) == count,
@@ -404,6 +408,37 @@ def test_rollover(engine, suite, port):
     sid = create(a, b)
     flow(f'{engine} {suite} rollover A->B', a, b, 65516, count=40)
     flow(f'{engine} {suite} rollover B->A', b, a, 65526, count=20)
+    dpctl('delete', sid)
+
+
+def test_ssrc_change(engine, suite, port):
+    """A sender starting a new stream (another SSRC, RFC 3550 8.2) under
+    the same SDES keys. drongo-dp keeps one SSRC per direction of a keyed
+    leg (dataplane/srtp/dp_srtp.h: a new SSRC needs a new context, i.e. a
+    session update): the new stream is dropped and counted as srtp_error,
+    nothing of it leaks, and the first stream goes on unharmed."""
+    a = Leg('dgsr-a', A, port, suite)
+    b = Leg('dgsr-b', B, port + 1000, suite)
+    sid = create(a, b)
+    name = f'{engine} {suite}'
+    flow(f'{name} first SSRC A->B', a, b, 1, count=10)
+    flow(f'{name} first SSRC B->A', b, a, 500, count=10)
+    at_b = expect_nothing('dgsr-b', B, b.port, b.suite, b.kout,
+                          f'{name}: new SSRC relayed to B')
+    send(a.ns, a.addr, a.port, a.relay_rtp, a.suite, a.kin, first=9000,
+         count=10, ssrc=0xabcdef01)
+    expect_nothing_done(at_b)
+    at_a = expect_nothing('dgsr-a', A, a.port, a.suite, a.kout,
+                          f'{name}: new SSRC relayed to A')
+    send(b.ns, b.addr, b.port, b.relay_rtp, b.suite, b.kin, first=7000,
+         count=10, ssrc=0x5eed)
+    expect_nothing_done(at_a)
+    s = show(sid)
+    check(s.get('leg0_drop_srtp_error') == '10' and
+          s.get('leg1_drop_srtp_error') == '10',
+          f'{name}: new SSRC counted as srtp_error on each leg: {s}')
+    flow(f'{name} first SSRC A->B goes on', a, b, 11, count=10)
+    flow(f'{name} first SSRC B->A goes on', b, a, 510, count=10)
     dpctl('delete', sid)
 
 
@@ -496,6 +531,7 @@ def run_engine(workdir, engine):
         test_rollover(engine, 'AES_CM_128_HMAC_SHA1_80', 4050)
         test_rollover(engine, 'AEAD_AES_128_GCM', 4060)
         test_stranger(engine)
+        test_ssrc_change(engine, 'AES_CM_128_HMAC_SHA1_80', 4070)
         st = worker_drops()
         check(st['srtp_unprotected'] > 0 and st['srtp_protected'] > 0,
               f'{engine}: worker SRTP counters: {st}')
