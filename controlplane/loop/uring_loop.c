@@ -126,6 +126,12 @@ uring_loop_run_once(struct uring_loop *loop, bool wait)
 	err = io_uring_submit_and_wait(&loop->ring, wait ? 1 : 0);
 	if (err < 0 && err != -EINTR && err != -ETIME)
 		return err;
+	/*
+	 * Move the clock before the completions run: a timer they start after
+	 * an idle wait must count from now, not from before the wait (it would
+	 * otherwise fire at once, e.g. a spurious retransmission).
+	 */
+	(void)uring_timers_run(&loop->timers, uring_loop_clock_ms());
 	n = io_uring_peek_batch_cqe(&loop->ring, cqes, URING_LOOP_BATCH);
 	for (i = 0; i < n; i++) {
 		req = io_uring_cqe_get_data(cqes[i]);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -308,6 +309,59 @@ test_loop_timer_wakes_wait(void **state)
 	uring_timer_cancel(&f->loop.timers, &late);
 }
 
+static struct fixture *idle_fixture;
+static struct uring_timer idle_timer;
+static uint64_t idle_started_at;
+static uint64_t idle_fired_at;
+
+static void
+idle_timer_on_expire(struct uring_timer *t)
+{
+	(void)t;
+	idle_fired_at = uring_loop_clock_ms();
+}
+
+static void
+idle_on_signal(struct uring_signal *sig, int signo)
+{
+	(void)sig;
+	(void)signo;
+	idle_started_at = uring_loop_clock_ms();
+	assert_int_equal(uring_timer_start(&idle_fixture->loop.timers,
+		&idle_timer, 100), 0);
+}
+
+/*
+ * A timer started by a completion that ends a long idle wait counts from
+ * the moment of that completion, not from before the wait (a stale clock
+ * would make it fire at once: a spurious SIP retransmission).
+ */
+static void
+test_timer_after_idle_wait_counts_from_now(void **state)
+{
+	struct fixture *f = *state;
+	struct itimerval it = { .it_value = { .tv_usec = 300000 } };
+	struct uring_signal sig;
+	sigset_t mask;
+	int i;
+
+	idle_fixture = f;
+	idle_fired_at = 0;
+	uring_timer_init(&idle_timer, idle_timer_on_expire);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGALRM);
+	assert_int_equal(uring_signal_start(&sig, &f->loop, &mask,
+		idle_on_signal), 0);
+	/* Bring the loop's clock up to date, then sleep in the wait. */
+	assert_true(uring_loop_run_once(&f->loop, false) >= 0);
+	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
+	for (i = 0; i < 50 && idle_fired_at == 0; i++)
+		assert_true(uring_loop_run_once(&f->loop, true) >= 0);
+	assert_true(idle_fired_at != 0);
+	assert_true(idle_fired_at - idle_started_at >= 100);
+	uring_signal_stop(&sig);
+}
+
 int
 main(void)
 {
@@ -318,6 +372,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loop_timer_wakes_wait,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_timer_after_idle_wait_counts_from_now,
 			setup, teardown),
 	};
 
