@@ -193,7 +193,7 @@ srtp_contexts: 64
     return p, log.name
 
 
-def stop_dp(p):
+def stop_dp(p, log):
     p.send_signal(signal.SIGTERM)
     try:
         p.wait(15)
@@ -203,6 +203,10 @@ def stop_dp(p):
         raise RuntimeError('drongo-dp did not stop on SIGTERM')
     check(p.returncode == 0, f'drongo-dp exit status {p.returncode}')
     procs.remove(p)
+    # A sanitizer build reports undefined behaviour without failing.
+    text = open(log, errors='replace').read()
+    check('runtime error:' not in text and 'Sanitizer' not in text,
+          'drongo-dp sanitizer report: ' + text[-3000:])
 
 
 def newkey(suite):
@@ -538,7 +542,7 @@ def run_engine(workdir, engine):
     finally:
         if len(failures) != nfail:
             print(open(log).read()[-3000:])
-        stop_dp(p)
+        stop_dp(p, log)
 
 
 def main():
