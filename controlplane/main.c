@@ -19,7 +19,10 @@
 #include "cp_conf.h"
 #include "cp_http.h"
 #include "dg_log.h"
+#include "mc_dialog.h"
+#include "mc_local.h"
 #include "ng_media.h"
+#include "sip_edge.h"
 #include "sip_server.h"
 #include "uring_loop.h"
 #include "uring_signal.h"
@@ -32,6 +35,7 @@ struct cp_main {
 	struct uring_signal sig;
 	struct sip_server *srv;
 	struct ng_media *media;		/* role media: the ng server */
+	struct mc_dialog *anchor;	/* role edge with media.required true */
 	struct cp_http *http;		/* NULL when http.enabled is false */
 	const char *config_path;	/* NULL: the embedded default */
 	int exit_code;
@@ -127,6 +131,47 @@ main_drain(struct cp_main *m)
 	}
 }
 
+/*
+ * Role edge with media.required true: calls are anchored in the local
+ * drongo-dp. The anchoring layer goes in front of the server on every
+ * UDP socket and hears the proxy's dialogs.
+ */
+static int
+main_anchor_start(struct cp_main *m, const struct cp_conf *conf, char *err,
+		size_t errlen)
+{
+	struct mc_local_opts lo;
+	struct mc_orch *orch;
+	unsigned int i;
+	int ret;
+
+	memset(&lo, 0, sizeof(lo));
+	lo.instance = conf->media.dp_instance;
+	lo.advertise = conf->media.advertise[0] != '\0' ?
+		conf->media.advertise : NULL;
+	lo.timeout_start_s = (uint16_t)conf->media.timeout_s;
+	lo.timeout_stop_s = (uint16_t)conf->media.timeout_s;
+	ret = mc_local_create(&orch, &m->loop, &lo, err, errlen);
+	if (ret < 0)
+		return ret;
+	ret = mc_dialog_create(&m->anchor, &m->loop, orch, sip_server_on_rx,
+		m->srv);
+	if (ret < 0) {
+		mc_orch_destroy(orch);
+		snprintf(err, errlen, "media anchoring: %s", strerror(-ret));
+		return ret;
+	}
+	for (i = 0; i < m->srv->n_udp; i++) {
+		m->srv->udp[i].on_rx = mc_dialog_rx;
+		m->srv->udp[i].arg = m->anchor;
+	}
+	sip_edge_set_media(m->srv->edge, &mc_dialog_media_ops, m->anchor);
+	DG_LOG(DG_LOG_INFO, "media.start", "anchor=local dp_instance=%u dp=%s",
+		conf->media.dp_instance,
+		mc_local_connected(orch) ? "attached" : "absent");
+	return 0;
+}
+
 static int
 main_run(struct cp_main *m, const struct cp_conf *conf)
 {
@@ -171,6 +216,15 @@ main_run(struct cp_main *m, const struct cp_conf *conf)
 			goto out_signal;
 		}
 	}
+	if (conf->role == CP_ROLE_EDGE && m->srv->edge != NULL &&
+			conf->media.required == CP_MEDIA_REQUIRED_TRUE) {
+		ret = main_anchor_start(m, conf, err, sizeof(err));
+		if (ret < 0) {
+			DG_LOG(DG_LOG_ERROR, "start", "status=error error=%s",
+				dg_log_quote(q, sizeof(q), err, strlen(err)));
+			goto out_signal;
+		}
+	}
 	ret = cp_http_start(&m->http, &m->loop, conf, m->srv);
 	if (ret < 0) {
 		DG_LOG(DG_LOG_ERROR, "start", "status=error error=\"http: %s\"",
@@ -189,6 +243,9 @@ main_run(struct cp_main *m, const struct cp_conf *conf)
 	sip_server_stats_log(m->srv);
 	DG_LOG(DG_LOG_INFO, "stop", "status=%s", ret < 0 ? "error" : "ok");
 out_signal:
+	if (m->anchor != NULL)
+		sip_edge_set_media(m->srv->edge, NULL, NULL);
+	mc_dialog_destroy(m->anchor);
 	uring_signal_stop(&m->sig);
 out_loop:
 	uring_loop_fini(&m->loop);

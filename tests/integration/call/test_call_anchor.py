@@ -1,0 +1,609 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""A whole call through the appliance: drongo in role edge anchoring media
+in a real drongo-dp (net_af_packet in network namespaces).
+
+Topology (all names start with dgcall-):
+  dgcall-a (10.76.1.2) --- dgcall-gw (.1.1 .2.1 .0.1) --- dgcall-b (10.76.2.2)
+                                  |
+                  dgcall-dp: drongo-dp over dgcall-d0, relay 10.76.0.2
+drongo runs in the root namespace (the shared-memory region is not
+namespaced) with SIP on 127.0.0.1; the two user agents speak SIP from
+127.0.0.1 sockets and put their namespace addresses in SDP, so that RTP
+runs A <-> relay <-> B. Checked: before drongo-dp runs, an INVITE with SDP
+gets 503 and OPTIONS still 200; with it, the callee sees an offer and the
+caller an answer pointing at the relay; RTP sent by each side reaches the
+other from the relay's address and the port that side was given; a BYE
+releases the data-plane sessions; a call whose media never flows is ended
+by drongo with a BYE to each side carrying the media-timeout Reason, and
+its sessions are gone.
+
+Usage: test_call_anchor.py PATH/TO/drongo [PATH/TO/drongo-dp [PATH/TO/drongo-dpctl]]
+"""
+import ctypes
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+DRONGO = os.path.abspath(sys.argv[1])
+BUILD = os.path.dirname(os.path.dirname(DRONGO))
+DP = (os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else
+      os.path.join(BUILD, 'dataplane', 'drongo-dp'))
+DPCTL = (os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 else
+         os.path.join(BUILD, 'shared', 'tools', 'dpctl', 'drongo-dpctl'))
+INSTANCE = '13'
+NSS = ['dgcall-gw', 'dgcall-a', 'dgcall-b', 'dgcall-dp']
+RELAY = '10.76.0.2'
+A, B = '10.76.1.2', '10.76.2.2'
+DOMAIN = 'dgcall.test'
+TIMEOUT_S = 2
+
+procs = {}
+failures = []
+
+
+def sh(cmd, check=True):
+    r = subprocess.run(cmd, shell=True, capture_output=True, text=True)
+    if check and r.returncode != 0:
+        raise RuntimeError(f'{cmd}: {r.returncode} {r.stderr.strip()}')
+    return r
+
+
+def stop(name):
+    p = procs.pop(name, None)
+    if p is not None and p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def cleanup():
+    for name in list(procs):
+        stop(name)
+    for ns in NSS:
+        sh(f'ip netns del {ns}', check=False)
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print('FAIL:', what)
+    return cond
+
+
+# --- namespaces -------------------------------------------------------------
+
+libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNET = 0x40000000
+
+
+def in_ns(ns, fn, *args):
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(rfd)
+        try:
+            fd = os.open(f'/var/run/netns/{ns}', os.O_RDONLY)
+            if libc.setns(fd, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), 'setns')
+            out = b'OK' + repr(fn(*args)).encode()
+        except Exception as e:  # reported to the parent
+            out = b'ER' + repr(e).encode()
+        os.write(wfd, out)
+        os._exit(0)
+    os.close(wfd)
+    return pid, rfd
+
+
+def ns_result(handle):
+    pid, rfd = handle
+    data = b''
+    while True:
+        chunk = os.read(rfd, 65536)
+        if not chunk:
+            break
+        data += chunk
+    os.close(rfd)
+    os.waitpid(pid, 0)
+    if not data.startswith(b'OK'):
+        raise RuntimeError(data[2:].decode(errors='replace'))
+    return eval(data[2:].decode())
+
+
+def tx_csum_off(ifname):
+    """A veth leaves only the pseudo-header sum in the UDP checksum, which a
+    packet socket passes on as is: have the kernel compute it."""
+    import array
+    import fcntl
+    ev = array.array('I', [0x17, 0])    # ETHTOOL_STXCSUM, off
+    ifr = struct.pack('16sP', ifname.encode(), ev.buffer_info()[0])
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    fcntl.ioctl(s.fileno(), 0x8946, ifr + bytes(40 - len(ifr)))
+    s.close()
+    return True
+
+
+def setup():
+    cleanup()
+    for ns in NSS:
+        sh(f'ip netns add {ns}')
+        sh(f'ip -n {ns} link set lo up')
+        sh(f'ip netns exec {ns} sysctl -qw net.ipv6.conf.all.disable_ipv6=1')
+    for here, there, ns in (('d0', 'g0', 'dgcall-dp'), ('a0', 'ga', 'dgcall-a'),
+                            ('b0', 'gb', 'dgcall-b')):
+        sh(f'ip link add dgcall-{here} type veth peer name dgcall-{there}')
+        sh(f'ip link set dgcall-{here} netns {ns}')
+        sh(f'ip link set dgcall-{there} netns dgcall-gw')
+        sh(f'ip -n {ns} link set dgcall-{here} up')
+        sh(f'ip -n dgcall-gw link set dgcall-{there} up')
+    sh('ip -n dgcall-gw addr add 10.76.0.1/24 dev dgcall-g0')
+    sh('ip -n dgcall-gw addr add 10.76.1.1/24 dev dgcall-ga')
+    sh('ip -n dgcall-gw addr add 10.76.2.1/24 dev dgcall-gb')
+    sh('ip netns exec dgcall-gw sysctl -qw net.ipv4.ip_forward=1')
+    sh(f'ip -n dgcall-a addr add {A}/24 dev dgcall-a0')
+    sh('ip -n dgcall-a route add default via 10.76.1.1')
+    sh(f'ip -n dgcall-b addr add {B}/24 dev dgcall-b0')
+    sh('ip -n dgcall-b route add default via 10.76.2.1')
+    ns_result(in_ns('dgcall-a', tx_csum_off, 'dgcall-a0'))
+    ns_result(in_ns('dgcall-b', tx_csum_off, 'dgcall-b0'))
+    sh('ip netns exec dgcall-dp sysctl -qw net.ipv4.conf.all.rp_filter=1')
+    sh('ip netns exec dgcall-dp sysctl -qw net.ipv4.conf.dgcall-d0.rp_filter=1')
+    sh('ip netns exec dgcall-dp sysctl -qw net.ipv4.conf.dgcall-d0.arp_ignore=8')
+
+
+def dpctl(*args, check=True):
+    r = subprocess.run([DPCTL, '--instance', INSTANCE] + list(args),
+                       capture_output=True, text=True, timeout=30)
+    if check and r.returncode != 0:
+        raise RuntimeError(f'dpctl {args}: {r.returncode} {r.stderr}')
+    return r
+
+
+def dp_sessions():
+    n = 0
+    for line in dpctl('stats').stdout.splitlines():
+        m = re.match(r'worker=\d+ sessions=(\d+)', line)
+        if m:
+            n += int(m.group(1))
+    return n
+
+
+def wait_sessions(n, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline and dp_sessions() != n:
+        time.sleep(0.1)
+    return dp_sessions()
+
+
+def start_dp(workdir):
+    conf = os.path.join(workdir, 'drongo-dp.yaml')
+    with open(conf, 'w') as f:
+        f.write(f"""instance: {INSTANCE}
+port: net_af_packet0
+addresses: [{RELAY}/24]
+gateway4: 10.76.0.1
+sessions_per_worker: 1024
+port_min: 42000
+port_max: 42959
+latch_window: 3s
+arp_refresh: 5s
+mbufs: 4095
+steering: auto
+exception_tap: dgcall-tap
+""")
+    log = open(os.path.join(workdir, 'dp.log'), 'w')
+    p = subprocess.Popen(
+        ['ip', 'netns', 'exec', 'dgcall-dp', DP, '-c', conf, '--',
+         '--no-huge', '--no-pci', '-l', '0-1', '-m', '256',
+         '--file-prefix=dgcall-int', '--log-level=lib.eal:error',
+         '--vdev=net_af_packet0,iface=dgcall-d0,qpairs=2'],
+        stdout=log, stderr=subprocess.STDOUT)
+    procs['dp'] = p
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        if p.poll() is not None:
+            raise RuntimeError('drongo-dp exited: ' +
+                               open(log.name).read()[-2000:])
+        if dpctl('stats', check=False).returncode == 0 and \
+           sh('ip -n dgcall-dp link show dgcall-tap', check=False).returncode == 0:
+            break
+        time.sleep(0.2)
+    else:
+        raise RuntimeError('drongo-dp did not come up')
+    sh(f'ip -n dgcall-dp addr add {RELAY}/24 dev dgcall-tap', check=False)
+    sh('ip -n dgcall-dp link set dgcall-tap up')
+    sh('ip -n dgcall-dp route add default via 10.76.0.1 dev dgcall-tap',
+       check=False)
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start_drongo(workdir, port):
+    conf = os.path.join(workdir, 'drongo.yaml')
+    with open(conf, 'w') as f:
+        f.write(f"""node:
+  role: edge
+  name: dgcall
+sip:
+  listen:
+    - udp:127.0.0.1:{port}
+  domains: [{DOMAIN}]
+  t1: 200ms
+http:
+  enabled: false
+log:
+  level: debug
+edge:
+  registrar:
+    min_expires: 60
+    max_expires: 3600
+    default_expires: 600
+media:
+  dp_instance: {INSTANCE}
+  timeout: {TIMEOUT_S}s
+  required: true
+""")
+    log = open(os.path.join(workdir, 'drongo.log'), 'w')
+    procs['drongo'] = subprocess.Popen([DRONGO, '--config', conf],
+                                       stdout=log, stderr=subprocess.STDOUT)
+    return log.name
+
+
+# --- a small SIP user agent ---------------------------------------------------
+
+class Msg:
+    def __init__(self, data):
+        text = data.decode(errors='replace')
+        head, _, self.body = text.partition('\r\n\r\n')
+        lines = head.split('\r\n')
+        self.first = lines[0]
+        self.hdrs = []
+        for l in lines[1:]:
+            k, _, v = l.partition(':')
+            self.hdrs.append((k.strip().lower(), v.strip()))
+        self.status = (int(self.first.split()[1])
+                       if self.first.startswith('SIP/2.0') else 0)
+        self.method = '' if self.status else self.first.split()[0]
+
+    def get(self, name):
+        return [v for k, v in self.hdrs if k == name.lower()]
+
+    def one(self, name):
+        v = self.get(name)
+        return v[0] if v else ''
+
+
+class Ua:
+    def __init__(self, name, media_addr, media_port, edge):
+        self.name = name
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.s.bind(('127.0.0.1', 0))
+        self.port = self.s.getsockname()[1]
+        self.addr = f'127.0.0.1:{self.port}'
+        self.media = (media_addr, media_port)
+        self.edge = edge
+        self.n = 0
+
+    def branch(self):
+        self.n += 1
+        return f'z9hG4bK{self.name}{os.getpid()}x{self.n}x{time.time_ns()}'
+
+    def send(self, text, body=''):
+        if body:
+            text += 'Content-Type: application/sdp\r\n'
+        text += f'Content-Length: {len(body)}\r\n\r\n{body}'
+        self.s.sendto(text.encode(), self.edge)
+
+    def recv(self, pred, timeout=5):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            self.s.settimeout(max(0.01, deadline - time.time()))
+            try:
+                data, _ = self.s.recvfrom(65536)
+            except socket.timeout:
+                break
+            m = Msg(data)
+            if pred(m):
+                return m
+        return None
+
+    def sdp(self, sess):
+        a, p = self.media
+        return (f'v=0\r\no=- {sess} 1 IN IP4 {a}\r\ns=call\r\n'
+                f'c=IN IP4 {a}\r\nt=0 0\r\n'
+                f'm=audio {p} RTP/AVP 0 101\r\n'
+                'a=rtpmap:0 PCMU/8000\r\n'
+                'a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n')
+
+    def reply(self, req, code, reason, tag, body='', contact=True):
+        text = f'SIP/2.0 {code} {reason}\r\n'
+        for v in req.get('via'):
+            text += f'Via: {v}\r\n'
+        for v in req.get('record-route'):
+            text += f'Record-Route: {v}\r\n'
+        to = req.one('to')
+        if 'tag=' not in to and code > 100:
+            to += f';tag={tag}'
+        text += (f"From: {req.one('from')}\r\nTo: {to}\r\n"
+                 f"Call-ID: {req.one('call-id')}\r\nCSeq: {req.one('cseq')}\r\n")
+        if contact:
+            text += f'Contact: <sip:{self.name}@{self.addr}>\r\n'
+        self.send(text, body)
+
+
+def sdp_conn(body):
+    c = re.search(r'^c=IN IP4 (\S+)\r?$', body, re.M)
+    m = re.search(r'^m=audio (\d+) ', body, re.M)
+    return (c.group(1) if c else None, int(m.group(1)) if m else None)
+
+
+def register(ua):
+    cid = f'reg-{ua.name}-{os.getpid()}'
+    ua.send(f'REGISTER sip:{DOMAIN} SIP/2.0\r\n'
+            f'Via: SIP/2.0/UDP {ua.addr};branch={ua.branch()};rport\r\n'
+            'Max-Forwards: 70\r\n'
+            f'From: <sip:{ua.name}@{DOMAIN}>;tag=r{ua.name}\r\n'
+            f'To: <sip:{ua.name}@{DOMAIN}>\r\nCall-ID: {cid}\r\n'
+            'CSeq: 1 REGISTER\r\n'
+            f'Contact: <sip:{ua.name}@{ua.addr}>\r\nExpires: 600\r\n')
+    r = ua.recv(lambda m: m.status >= 200)
+    return r.status if r else None
+
+
+def options(ua, port, timeout=5):
+    ua.send(f'OPTIONS sip:127.0.0.1:{port} SIP/2.0\r\n'
+            f'Via: SIP/2.0/UDP {ua.addr};branch={ua.branch()};rport\r\n'
+            'Max-Forwards: 70\r\n'
+            f'From: <sip:{ua.name}@{DOMAIN}>;tag=o{ua.name}\r\n'
+            f'To: <sip:127.0.0.1:{port}>\r\nCall-ID: opt-{os.getpid()}\r\n'
+            'CSeq: 1 OPTIONS\r\n')
+    r = ua.recv(lambda m: m.status >= 200, timeout)
+    return r.status if r else None
+
+
+class Call:
+    """alice calls bob through the edge."""
+
+    def __init__(self, alice, bob, cid):
+        self.alice, self.bob, self.cid = alice, bob, cid
+        self.ftag, self.ttag = 'a' + cid[-6:], 'b' + cid[-6:]
+        self.inv_branch = alice.branch()
+        self.route = []
+
+    def invite(self):
+        a = self.alice
+        self.inv_text = (
+            f'INVITE sip:bob@{DOMAIN} SIP/2.0\r\n'
+            f'Via: SIP/2.0/UDP {a.addr};branch={self.inv_branch};rport\r\n'
+            'Max-Forwards: 70\r\n'
+            f'From: <sip:alice@{DOMAIN}>;tag={self.ftag}\r\n'
+            f'To: <sip:bob@{DOMAIN}>\r\nCall-ID: {self.cid}\r\n'
+            'CSeq: 1 INVITE\r\n'
+            f'Contact: <sip:alice@{a.addr}>\r\n')
+        a.send(self.inv_text, a.sdp(1))
+
+    def final_to_caller(self, timeout=5):
+        return self.alice.recv(lambda m: m.status >= 200 and
+                               m.one('call-id') == self.cid, timeout)
+
+    def establish(self):
+        """INVITE, 180, 200 with SDP, ACK: returns (offer seen by bob,
+        answer seen by alice) or None."""
+        self.invite()
+        inv = self.bob.recv(lambda m: m.method == 'INVITE' and
+                            m.one('call-id') == self.cid)
+        if not check(inv is not None, 'callee got the INVITE'):
+            return None
+        self.inv = inv
+        self.bob.reply(inv, 180, 'Ringing', self.ttag)
+        self.bob.reply(inv, 200, 'OK', self.ttag, self.bob.sdp(2))
+        ok = self.final_to_caller()
+        if not check(ok is not None and ok.status == 200,
+                     f'caller got 200: {ok.first if ok else None}'):
+            return None
+        self.ok = ok
+        self.route = list(reversed(ok.get('record-route')))
+        self.ack()
+        ack = self.bob.recv(lambda m: m.method == 'ACK' and
+                            m.one('call-id') == self.cid)
+        check(ack is not None, 'callee got the ACK')
+        return inv.body, ok.body
+
+    def in_dialog(self, method, cseq, extra=''):
+        a = self.alice
+        text = (f'{method} sip:bob@{self.bob.addr} SIP/2.0\r\n'
+                f'Via: SIP/2.0/UDP {a.addr};branch='
+                f'{self.inv_branch if method == "ACK" else a.branch()};rport\r\n'
+                'Max-Forwards: 70\r\n')
+        for r in self.route:
+            text += f'Route: {r}\r\n'
+        text += (f'From: <sip:alice@{DOMAIN}>;tag={self.ftag}\r\n'
+                 f'To: <sip:bob@{DOMAIN}>;tag={self.ttag}\r\n'
+                 f'Call-ID: {self.cid}\r\nCSeq: {cseq} {method}\r\n' + extra)
+        a.send(text)
+
+    def ack(self):
+        self.in_dialog('ACK', 1)
+
+
+# --- RTP ----------------------------------------------------------------------
+
+def rtp(seq):
+    return struct.pack('!BBHII', 0x80, 0, seq, seq * 160, 0x4321) + \
+        bytes((seq * 7 + i) & 0xff for i in range(160))
+
+
+def receiver(addr, port, count, ready_path, timeout):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((addr, port))
+    open(ready_path, 'w').close()
+    s.settimeout(timeout)
+    got = []
+    try:
+        while len(got) < count:
+            data, src = s.recvfrom(2048)
+            got.append((data, src))
+    except socket.timeout:
+        pass
+    return got
+
+
+def sender(addr, port, dst, dport, payloads, gap):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((addr, port))
+    for p in payloads:
+        s.sendto(p, (dst, dport))
+        time.sleep(gap)
+    return len(payloads)
+
+
+def relay_once(workdir, src_ns, src, sport, dst_ns, dst, dport, relay_in,
+               relay_out, first_seq, what, n=20):
+    ready = os.path.join(workdir, f'ready-{dst_ns}-{first_seq}')
+    rx = in_ns(dst_ns, receiver, dst, dport, n, ready, 5)
+    deadline = time.time() + 5
+    while not os.path.exists(ready) and time.time() < deadline:
+        time.sleep(0.02)
+    pkts = [rtp(first_seq + i) for i in range(n)]
+    ns_result(in_ns(src_ns, sender, src, sport, RELAY, relay_in, pkts, 0.01))
+    got = ns_result(rx)
+    if not check(len(got) == n, f'{what}: {len(got)} of {n} packets relayed'):
+        return
+    for i, (data, frm) in enumerate(got):
+        check(frm == (RELAY, relay_out),
+              f'{what}: packet {i} came from {frm}, not {(RELAY, relay_out)}')
+        check(data == pkts[i], f'{what}: packet {i}: payload or order differs')
+
+
+# --- the scenario -------------------------------------------------------------
+
+def test(workdir):
+    setup()
+    port = free_port()
+    edge = ('127.0.0.1', port)
+    start_drongo(workdir, port)
+    alice = Ua('alice', A, 30000, edge)
+    bob = Ua('bob', B, 31000, edge)
+    deadline = time.time() + 10
+    st = None
+    while time.time() < deadline and st != 200:
+        st = options(alice, port, 0.3)
+    check(st == 200, f'OPTIONS before the data plane: {st}')
+    check(register(bob) == 200, 'bob registered')
+
+    # No data plane yet: a call that needs media fails cleanly.
+    c0 = Call(alice, bob, f'dgcall-nodp-{os.getpid()}')
+    c0.invite()
+    r = c0.final_to_caller()
+    check(r is not None and r.status == 503,
+          f'INVITE without a data plane: {r.first if r else None}')
+    check(bob.recv(lambda m: m.method == 'INVITE', 0.5) is None,
+          'no INVITE reached the callee without media')
+    c0.in_dialog('ACK', 1)
+    check(options(alice, port) == 200, 'OPTIONS after the refusal')
+
+    start_dp(workdir)
+    time.sleep(1.0)     # mc_local attaches on its next poll
+
+    # A call with media through the relay, ended by BYE.
+    c1 = Call(alice, bob, f'dgcall-one-{os.getpid()}')
+    seen = c1.establish()
+    if seen is None:
+        return
+    offer, answer = seen
+    oc, op = sdp_conn(offer)
+    ac, ap = sdp_conn(answer)
+    check(oc == RELAY and op and op != 30000,
+          f'callee sees the relay in the offer: {oc}:{op}')
+    check(ac == RELAY and ap and ap != 31000,
+          f'caller sees the relay in the answer: {ac}:{ap}')
+    check(wait_sessions(1) == 1, 'one data-plane session while the call runs')
+    # A -> relay (port given to A) -> B; B -> relay (port given to B) -> A.
+    relay_once(workdir, 'dgcall-a', A, 30000, 'dgcall-b', B, 31000, ap, op,
+               100, 'caller to callee')
+    relay_once(workdir, 'dgcall-b', B, 31000, 'dgcall-a', A, 30000, op, ap,
+               500, 'callee to caller')
+    c1.in_dialog('BYE', 2)
+    bye = bob.recv(lambda m: m.method == 'BYE' and m.one('call-id') == c1.cid)
+    if check(bye is not None, 'callee got the BYE'):
+        bob.reply(bye, 200, 'OK', c1.ttag, contact=False)
+    r = alice.recv(lambda m: m.status == 200 and 'BYE' in m.one('cseq'))
+    check(r is not None, 'caller got 200 to BYE')
+    check(wait_sessions(0) == 0, 'BYE released the data-plane session')
+
+    # Media that never flows: drongo ends the call with BYE both ways.
+    c2 = Call(alice, bob, f'dgcall-tmo-{os.getpid()}')
+    if c2.establish() is None:
+        return
+    check(wait_sessions(1) == 1, 'second call anchored')
+    limit = TIMEOUT_S + 8
+    b_bye = bob.recv(lambda m: m.method == 'BYE' and
+                     m.one('call-id') == c2.cid, limit)
+    a_bye = alice.recv(lambda m: m.method == 'BYE' and
+                       m.one('call-id') == c2.cid, 3)
+    for who, m, ua, tag in (('callee', b_bye, bob, c2.ttag),
+                            ('caller', a_bye, alice, c2.ftag)):
+        if not check(m is not None, f'{who} got a BYE on media timeout'):
+            continue
+        check('media timeout' in m.one('reason'),
+              f'{who} BYE Reason: {m.one("reason")}')
+        check(c2.ftag in m.one('from') + m.one('to') and
+              c2.ttag in m.one('from') + m.one('to'),
+              f'{who} BYE names the dialog: {m.one("from")} {m.one("to")}')
+        ua.reply(m, 200, 'OK', tag, contact=False)
+    if b_bye is not None:
+        check(b_bye.first.startswith(f'BYE sip:bob@{bob.addr} '),
+              f'callee BYE to its Contact: {b_bye.first}')
+    if a_bye is not None:
+        check(a_bye.first.startswith(f'BYE sip:alice@{alice.addr} '),
+              f'caller BYE to its Contact: {a_bye.first}')
+    check(wait_sessions(0) == 0, 'media timeout left no session')
+
+
+def main():
+    for path in (DRONGO, DP, DPCTL):
+        if not os.path.exists(path):
+            print(f'SKIP: {path} not built')
+            return 77
+    if os.geteuid() != 0 or shutil.which('ip') is None:
+        print('SKIP: needs root and iproute2')
+        return 77
+    workdir = tempfile.mkdtemp(prefix='dgcall-')
+    try:
+        test(workdir)
+    except Exception as e:  # setup or protocol failure
+        failures.append(f'exception: {e!r}')
+        print('FAIL:', repr(e))
+    finally:
+        cleanup()
+        if failures:
+            for name in os.listdir(workdir):
+                if name.endswith('.log'):
+                    print(f'--- {name}')
+                    print(open(os.path.join(workdir, name)).read()[-6000:])
+        shutil.rmtree(workdir, ignore_errors=True)
+    if failures:
+        print(f'{len(failures)} failure(s)')
+        return 1
+    print('ok')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
