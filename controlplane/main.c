@@ -154,8 +154,9 @@ main_anchor_start(struct cp_main *m, const struct cp_conf *conf, char *err,
 	ret = mc_local_create(&orch, &m->loop, &lo, err, errlen);
 	if (ret < 0)
 		return ret;
-	ret = mc_dialog_create(&m->anchor, &m->loop, orch, sip_server_on_rx,
-		m->srv);
+	ret = mc_dialog_create(&m->anchor, &m->loop, orch,
+		sip_proxy_dialogs(sip_edge_proxy(m->srv->edge)),
+		sip_server_on_rx, m->srv);
 	if (ret < 0) {
 		mc_orch_destroy(orch);
 		snprintf(err, errlen, "media anchoring: %s", strerror(-ret));

@@ -42,7 +42,6 @@ struct mcd_call {
 	char call_id[MC_ID_MAX];
 	bool busy;			/* an allocation is in flight */
 	bool ended;			/* released or refused: nothing more to do */
-	bool have_dialog;		/* the proxy made a dialog of the INVITE */
 	bool offer_in_req;		/* the last offer came in a request */
 	uint32_t offer_cseq;		/* ... with this CSeq */
 	bool allocated;
@@ -56,6 +55,7 @@ struct mcd_call {
 	/* what a BYE to each party needs */
 	bool confirmed;
 	struct sip_udp_sock *udp;
+	char caller_tag[SIP_DIALOG_TAG_MAX];
 	char from_hdr[MCD_HDR_MAX];	/* the caller's From, with tag */
 	char to_hdr[MCD_HDR_MAX];	/* the callee's To, with tag */
 	char caller_uri[MCD_HDR_MAX];
@@ -71,6 +71,7 @@ struct mcd_call {
 struct mc_dialog {
 	struct uring_loop *loop;
 	struct mc_orch *orch;
+	struct sip_dialogs *dialogs;
 	sip_rx_fn next;
 	void *next_arg;
 	struct sip_msg *msg;
@@ -321,6 +322,7 @@ track(struct mcd_call *c, const struct sip_msg *m, const struct sip_rx *rx)
 	if (m->is_request && m->method == SIP_METHOD_INVITE &&
 			m->to.tag.len == 0) {
 		pl_copy(c->from_hdr, sizeof(c->from_hdr), m->from.raw);
+		pl_copy(c->caller_tag, sizeof(c->caller_tag), m->from.tag);
 		if (m->n_contacts > 0)
 			pl_copy(c->caller_uri, sizeof(c->caller_uri),
 				m->contacts[0].addr.uri.raw);
@@ -345,13 +347,21 @@ track(struct mcd_call *c, const struct sip_msg *m, const struct sip_rx *rx)
 	}
 	if (!m->is_request || m->method == SIP_METHOD_ACK)
 		return;
-	from_caller = strstr(c->from_hdr, "tag=") != NULL && m->from.tag.len > 0 &&
-		strncmp(strstr(c->from_hdr, "tag=") + 4, m->from.tag.p,
-			m->from.tag.len) == 0;
+	from_caller = strlen(c->caller_tag) == m->from.tag.len &&
+		memcmp(c->caller_tag, m->from.tag.p, m->from.tag.len) == 0;
 	if (from_caller && m->cseq.num > c->caller_cseq)
 		c->caller_cseq = m->cseq.num;
 	else if (!from_caller && m->cseq.num > c->callee_cseq)
 		c->callee_cseq = m->cseq.num;
+}
+
+/* Whether the proxy keeps a dialog for the call's INVITE. */
+static bool
+has_dialog(struct mc_dialog *md, struct mcd_call *c)
+{
+	return sip_dialog_find(md->dialogs, (struct dg_pl){ c->call_id,
+		strlen(c->call_id) }, (struct dg_pl){ c->caller_tag,
+		strlen(c->caller_tag) }, DG_PL_NULL) != NULL;
 }
 
 static void
@@ -403,8 +413,6 @@ held_done(void *arg, const struct mc_result *res)
 	c->sdp_len = c->sdp != NULL ? res->sdp_len : 0;
 	if (c->sdp != NULL)
 		memcpy(c->sdp, res->sdp, res->sdp_len);
-	if (h.initial)
-		c->have_dialog = false;
 	/* busy keeps the record alive should the dialog end meanwhile. */
 	c->busy = true;
 	if (forward_rewritten(md, h.buf, h.len, res->sdp, res->sdp_len, &h.src,
@@ -419,7 +427,7 @@ held_done(void *arg, const struct mc_result *res)
 	}
 	/* The proxy challenged or refused the INVITE: no dialog, no media. */
 	free(h.buf);
-	if (h.initial && !c->have_dialog && !c->ended) {
+	if (h.initial && !c->ended && !has_dialog(md, c)) {
 		mcd_release(c);
 		mcd_end(c, false);
 	}
@@ -552,8 +560,8 @@ mc_dialog_rx(void *arg, const struct sip_rx *rx)
 	if (!carries_media(m) || (c->ended && c->fail_code == 0)) {
 		pass_rx(md, &c, rx);
 		/* An INVITE without SDP the proxy made nothing of. */
-		if (c != NULL && initial && !c->have_dialog && !c->allocated &&
-				c->key == 0)
+		if (c != NULL && initial && !c->allocated && c->key == 0 &&
+				!has_dialog(md, c))
 			mcd_free(c);
 		return;
 	}
@@ -593,20 +601,6 @@ mc_dialog_rx(void *arg, const struct sip_rx *rx)
 }
 
 static void
-mcd_on_offer(void *arg, struct sip_dialog *dlg, struct dg_pl sdp,
-	bool from_caller)
-{
-	struct mc_dialog *md = arg;
-	struct mcd_call *c;
-
-	(void)sdp;
-	(void)from_caller;
-	c = mcd_find(md, dlg->call_id, strlen(dlg->call_id));
-	if (c != NULL)
-		c->have_dialog = true;
-}
-
-static void
 mcd_on_end(void *arg, struct sip_dialog *dlg, enum sip_dialog_end why)
 {
 	struct mc_dialog *md = arg;
@@ -622,7 +616,6 @@ mcd_on_end(void *arg, struct sip_dialog *dlg, enum sip_dialog_end why)
 }
 
 const struct sip_dialog_media_ops mc_dialog_media_ops = {
-	.on_offer = mcd_on_offer,
 	.on_end = mcd_on_end,
 };
 
@@ -693,7 +686,8 @@ mcd_on_event(void *arg, const struct mc_event *ev)
 
 int
 mc_dialog_create(struct mc_dialog **out, struct uring_loop *loop,
-		struct mc_orch *orch, sip_rx_fn next, void *next_arg)
+		struct mc_orch *orch, struct sip_dialogs *dialogs, sip_rx_fn next,
+		void *next_arg)
 {
 	struct mc_dialog *md;
 
@@ -710,6 +704,7 @@ mc_dialog_create(struct mc_dialog **out, struct uring_loop *loop,
 	}
 	md->loop = loop;
 	md->orch = orch;
+	md->dialogs = dialogs;
 	md->next = next;
 	md->next_arg = next_arg;
 	mc_orch_set_event_fn(orch, mcd_on_event, md);

@@ -41,12 +41,14 @@ struct mc_dialog_stats {
 /**
  * Create the layer. It takes @p orch over (destroyed with it) and
  * registers itself as its event hook; what it forwards goes to
- * next(next_arg, rx) (the SIP server's receive function).
+ * next(next_arg, rx) (the SIP server's receive function); @p dialogs is
+ * the proxy's table, asked whether an INVITE became a dialog.
  *
  * @return 0, -ENOMEM.
  */
 int mc_dialog_create(struct mc_dialog **out, struct uring_loop *loop,
-		struct mc_orch *orch, sip_rx_fn next, void *next_arg);
+		struct mc_orch *orch, struct sip_dialogs *dialogs, sip_rx_fn next,
+		void *next_arg);
 
 /** The receive function to install on the UDP sockets (arg: the layer). */
 void mc_dialog_rx(void *arg, const struct sip_rx *rx);

@@ -386,7 +386,7 @@ class Call:
         self.inv_branch = alice.branch()
         self.route = []
 
-    def invite(self):
+    def invite(self, with_sdp=True):
         a = self.alice
         self.inv_text = (
             f'INVITE sip:bob@{DOMAIN} SIP/2.0\r\n'
@@ -396,7 +396,7 @@ class Call:
             f'To: <sip:bob@{DOMAIN}>\r\nCall-ID: {self.cid}\r\n'
             'CSeq: 1 INVITE\r\n'
             f'Contact: <sip:alice@{a.addr}>\r\n')
-        a.send(self.inv_text, a.sdp(1))
+        a.send(self.inv_text, a.sdp(1) if with_sdp else '')
 
     def final_to_caller(self, timeout=5):
         return self.alice.recv(lambda m: m.status >= 200 and
@@ -425,7 +425,7 @@ class Call:
         check(ack is not None, 'callee got the ACK')
         return inv.body, ok.body
 
-    def in_dialog(self, method, cseq, extra=''):
+    def in_dialog(self, method, cseq, extra='', body=''):
         a = self.alice
         text = (f'{method} sip:bob@{self.bob.addr} SIP/2.0\r\n'
                 f'Via: SIP/2.0/UDP {a.addr};branch='
@@ -436,7 +436,20 @@ class Call:
         text += (f'From: <sip:alice@{DOMAIN}>;tag={self.ftag}\r\n'
                  f'To: <sip:bob@{DOMAIN}>;tag={self.ttag}\r\n'
                  f'Call-ID: {self.cid}\r\nCSeq: {cseq} {method}\r\n' + extra)
-        a.send(text)
+        if method != 'ACK':
+            text += f'Contact: <sip:alice@{a.addr}>\r\n'
+        a.send(text, body)
+
+    def bye(self, cseq):
+        self.in_dialog('BYE', cseq)
+        bye = self.bob.recv(lambda m: m.method == 'BYE' and
+                            m.one('call-id') == self.cid)
+        if check(bye is not None, f'{self.cid}: callee got the BYE'):
+            self.bob.reply(bye, 200, 'OK', self.ttag, contact=False)
+        r = self.alice.recv(lambda m: m.status == 200 and
+                            'BYE' in m.one('cseq') and
+                            m.one('call-id') == self.cid)
+        check(r is not None, f'{self.cid}: caller got 200 to BYE')
 
     def ack(self):
         self.in_dialog('ACK', 1)
@@ -539,19 +552,114 @@ def test(workdir):
                100, 'caller to callee')
     relay_once(workdir, 'dgcall-b', B, 31000, 'dgcall-a', A, 30000, op, ap,
                500, 'callee to caller')
-    c1.in_dialog('BYE', 2)
-    bye = bob.recv(lambda m: m.method == 'BYE' and m.one('call-id') == c1.cid)
-    if check(bye is not None, 'callee got the BYE'):
-        bob.reply(bye, 200, 'OK', c1.ttag, contact=False)
-    r = alice.recv(lambda m: m.status == 200 and 'BYE' in m.one('cseq'))
-    check(r is not None, 'caller got 200 to BYE')
+
+    # A re-INVITE with a new caller port: both sides still see the relay,
+    # and media follows the caller to its new port.
+    alice.media = (A, 30010)
+    c1.in_dialog('INVITE', 2, body=alice.sdp(2))
+    rinv = bob.recv(lambda m: m.method == 'INVITE' and
+                    m.one('call-id') == c1.cid)
+    if check(rinv is not None, 'callee got the re-INVITE'):
+        check(sdp_conn(rinv.body) == (RELAY, op),
+              f're-INVITE offer keeps the relay: {sdp_conn(rinv.body)}')
+        bob.reply(rinv, 200, 'OK', c1.ttag, bob.sdp(3))
+        rok = alice.recv(lambda m: m.status == 200 and
+                         m.one('call-id') == c1.cid and
+                         'INVITE' in m.one('cseq'))
+        if check(rok is not None, 'caller got 200 to the re-INVITE'):
+            check(sdp_conn(rok.body) == (RELAY, ap),
+                  f're-INVITE answer keeps the relay: {sdp_conn(rok.body)}')
+            c1.in_dialog('ACK', 2)
+        relay_once(workdir, 'dgcall-b', B, 31000, 'dgcall-a', A, 30010, op,
+                   ap, 900, 'callee to caller after the re-INVITE')
+    c1.bye(3)
     check(wait_sessions(0) == 0, 'BYE released the data-plane session')
+
+    # CANCEL while ringing: the 487 releases what the offer allocated.
+    c3 = Call(alice, bob, f'dgcall-cancel-{os.getpid()}')
+    c3.invite()
+    inv = bob.recv(lambda m: m.method == 'INVITE' and
+                   m.one('call-id') == c3.cid)
+    if check(inv is not None, 'callee got the INVITE to cancel'):
+        bob.reply(inv, 180, 'Ringing', c3.ttag)
+        check(alice.recv(lambda m: m.status == 180 and
+                         m.one('call-id') == c3.cid) is not None,
+              'caller got 180')
+        check(wait_sessions(1) == 1, 'ringing call anchored')
+        alice.send(f'CANCEL sip:bob@{DOMAIN} SIP/2.0\r\n'
+                   f'Via: SIP/2.0/UDP {alice.addr};branch={c3.inv_branch};rport\r\n'
+                   'Max-Forwards: 70\r\n'
+                   f'From: <sip:alice@{DOMAIN}>;tag={c3.ftag}\r\n'
+                   f'To: <sip:bob@{DOMAIN}>\r\nCall-ID: {c3.cid}\r\n'
+                   'CSeq: 1 CANCEL\r\n')
+        can = bob.recv(lambda m: m.method == 'CANCEL' and
+                       m.one('call-id') == c3.cid)
+        if check(can is not None, 'callee got the CANCEL'):
+            bob.reply(can, 200, 'OK', c3.ttag, contact=False)
+            bob.reply(inv, 487, 'Request Terminated', c3.ttag, contact=False)
+        r = alice.recv(lambda m: m.status >= 200 and
+                       m.one('call-id') == c3.cid and
+                       'INVITE' in m.one('cseq'))
+        check(r is not None and r.status == 487,
+              f'caller got 487: {r.first if r else None}')
+        c3.in_dialog('ACK', 1)
+        check(wait_sessions(0) == 0, 'CANCEL released the data-plane session')
+
+    # SDP that cannot be anchored: 488, nothing reaches the callee.
+    c4 = Call(alice, bob, f'dgcall-bad-{os.getpid()}')
+    alice.send(f'INVITE sip:bob@{DOMAIN} SIP/2.0\r\n'
+               f'Via: SIP/2.0/UDP {alice.addr};branch={c4.inv_branch};rport\r\n'
+               'Max-Forwards: 70\r\n'
+               f'From: <sip:alice@{DOMAIN}>;tag={c4.ftag}\r\n'
+               f'To: <sip:bob@{DOMAIN}>\r\nCall-ID: {c4.cid}\r\n'
+               'CSeq: 1 INVITE\r\n'
+               f'Contact: <sip:alice@{alice.addr}>\r\n',
+               'v=0\r\no=- 1 1 IN IP4 10.76.1.2\r\ns=x\r\nt=0 0\r\n'
+               'm=audio 30000 RTP/AVP 0\r\n')
+    r = c4.final_to_caller()
+    check(r is not None and r.status == 488,
+          f'INVITE with unanchorable SDP: {r.first if r else None}')
+    check(bob.recv(lambda m: m.method == 'INVITE' and
+                   m.one('call-id') == c4.cid, 0.5) is None,
+          'the unanchorable INVITE did not reach the callee')
+    c4.in_dialog('ACK', 1)
+    check(wait_sessions(0) == 0, 'a refused offer leaves no session')
+
+    # Late offer: the offer comes in the 200, the answer in the ACK.
+    alice.media = (A, 30000)
+    c5 = Call(alice, bob, f'dgcall-late-{os.getpid()}')
+    c5.invite(with_sdp=False)
+    inv = bob.recv(lambda m: m.method == 'INVITE' and
+                   m.one('call-id') == c5.cid)
+    if check(inv is not None and inv.body == '',
+             'callee got the INVITE without SDP'):
+        bob.reply(inv, 200, 'OK', c5.ttag, bob.sdp(5))
+        ok = c5.final_to_caller()
+        if check(ok is not None and ok.status == 200, 'late offer: 200'):
+            check(sdp_conn(ok.body)[0] == RELAY,
+                  f'late offer in the 200 points at the relay: {sdp_conn(ok.body)}')
+            c5.route = list(reversed(ok.get('record-route')))
+            c5.in_dialog('ACK', 1, body=alice.sdp(6))
+            ack = bob.recv(lambda m: m.method == 'ACK' and
+                           m.one('call-id') == c5.cid)
+            if check(ack is not None, 'late offer: callee got the ACK'):
+                check(sdp_conn(ack.body)[0] == RELAY,
+                      f'answer in the ACK points at the relay: {sdp_conn(ack.body)}')
+            check(wait_sessions(1) == 1, 'late-offer call anchored')
+            c5.bye(2)
+            check(wait_sessions(0) == 0, 'late-offer call released')
 
     # Media that never flows: drongo ends the call with BYE both ways.
     c2 = Call(alice, bob, f'dgcall-tmo-{os.getpid()}')
     if c2.establish() is None:
         return
     check(wait_sessions(1) == 1, 'second call anchored')
+    offer, answer = sdp_conn(c2.inv.body), sdp_conn(c2.ok.body)
+    # Media flows, then stops: the stop timeout ends the call.
+    relay_once(workdir, 'dgcall-a', A, 30000, 'dgcall-b', B, 31000,
+               answer[1], offer[1], 1300, 'timeout call, caller to callee')
+    relay_once(workdir, 'dgcall-b', B, 31000, 'dgcall-a', A, 30000,
+               offer[1], answer[1], 1700, 'timeout call, callee to caller')
     limit = TIMEOUT_S + 8
     b_bye = bob.recv(lambda m: m.method == 'BYE' and
                      m.one('call-id') == c2.cid, limit)
