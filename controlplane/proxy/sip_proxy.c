@@ -226,6 +226,9 @@ sip_px_on_request(void *arg, struct sip_txn *st, const struct sip_msg *msg,
 		msg->method != SIP_METHOD_REGISTER;
 	if (sip_px_dialog_creating(msg) && msg->method == SIP_METHOD_INVITE)
 		(void)sip_dialog_invite(p->dialogs, msg, &call->dlg);
+	/* A request to the token in our Contact of a hidden dialog. */
+	if (sip_px_th_route(call, msg, &plan))
+		goto out;
 	/*
 	 * Loose routing: a Route left to follow, or a request routed to us
 	 * (our Route entry popped) for a Request-URI that is not ours goes
@@ -281,6 +284,13 @@ sip_px_on_request(void *arg, struct sip_txn *st, const struct sip_msg *msg,
 				call->targets[i].dst.addrlen = d.rule->targets[i].addrlen;
 			}
 			call->n_targets = i;
+			if (d.rule->topology_hiding &&
+					(err = sip_px_th_begin(call, m, src)) < 0) {
+				sip_px_call_reply(call, err == -EBADMSG ? 400 : 500,
+					err == -EBADMSG ? "missing Contact" : NULL,
+					NULL);
+				break;
+			}
 			sip_px_maybe_final(call);
 			break;
 		}
@@ -334,11 +344,13 @@ sip_px_on_ack(void *arg, const struct sip_msg *msg, const struct sip_txn_dest *s
 	char hash[SIP_RR_LOOP_HASH_LEN + 1], branch[SIP_TXN_BRANCH_MAX];
 	struct sockaddr_storage laddr;
 	struct sip_txn_dest dst;
+	struct sip_px_target tht, *t = NULL;
 	struct sip_rr_plan plan;
 	struct sip_perr perr;
 	struct dg_pl parts[2];
 	void *local = NULL;
 	ssize_t len;
+	int th;
 
 	if (sip_msg_decode(m, msg->buf.p, msg->buf.len, &perr) < 0 ||
 			sip_msg_parse_hdrs(m, SIP_HDR_F_ROUTE, &perr) < 0 ||
@@ -348,10 +360,16 @@ sip_px_on_ack(void *arg, const struct sip_msg *msg, const struct sip_txn_dest *s
 		return;
 	if (sip_rr_plan(m, p->env.is_ours, p->env.arg, &plan) < 0)
 		return;
-	if (!plan.next_is_route && p->env.domain_is_ours(p->env.arg,
-			&plan.next_hop))
+	th = sip_px_th_ack_target(p, m, &plan, &tht);
+	if (th < 0)
+		return;
+	if (th > 0) {
+		t = &tht;
+		dst = tht.dst;
+	} else if (!plan.next_is_route && p->env.domain_is_ours(p->env.arg,
+			&plan.next_hop)) {
 		return;		/* for us: the ACK of one of our own answers */
-	if ((plan.popped == 0 || plan.next_is_route || plan.strict_next ||
+	} else if ((plan.popped == 0 || plan.next_is_route || plan.strict_next ||
 			sip_proxy_nat_dest(plan.ours, plan.popped, &src->addr,
 				&dst) < 0) &&
 			sip_proxy_uri_dest(&plan.next_hop, &dst) < 0) {
@@ -359,20 +377,24 @@ sip_px_on_ack(void *arg, const struct sip_msg *msg, const struct sip_txn_dest *s
 		return;
 	}
 	if (p->env.local(p->env.arg, &dst, &local, &laddr) < 0)
-		return;
+		goto out;
 	dst.local = local;
 	/* The same branch for retransmissions of this ACK. */
 	parts[0] = m->vias[0].branch;
 	parts[1] = m->call_id;
 	if (sip_txn_branch_hash(branch, sizeof(branch), parts, 2) < 0)
-		return;
+		goto out;
 	(void)hash;
-	len = sip_px_build_request(p, m, src, NULL, &plan, local, &laddr,
+	len = sip_px_build_request(p, m, src, t, &plan, local, &laddr,
 		dst.transport, branch, false);
-	if (len < 0)
-		return;
-	if (p->env.send(p->env.send_arg, &dst, p->out_req, (size_t)len) == 0)
+	if (len >= 0 && p->env.send(p->env.send_arg, &dst, p->out_req,
+			(size_t)len) == 0)
 		p->stats.acks_forwarded++;
+out:
+	if (t != NULL) {
+		free(t->ruri);
+		free(t->route);
+	}
 }
 
 static void
@@ -458,8 +480,13 @@ sip_proxy_create(struct sip_proxy **out, const struct sip_proxy_env *env,
 	err = sip_dialogs_create(&p->dialogs, env->timers, &dc);
 	if (err < 0)
 		goto out_layer;
+	err = sip_th_create(&p->th);
+	if (err < 0)
+		goto out_dialogs;
 	*out = p;
 	return 0;
+out_dialogs:
+	sip_dialogs_destroy(p->dialogs);
 out_layer:
 	sip_txn_layer_destroy(p->layer);
 out_free:
@@ -473,6 +500,7 @@ sip_proxy_destroy(struct sip_proxy *p)
 	if (p == NULL)
 		return;
 	sip_txn_layer_destroy(p->layer);
+	sip_th_destroy(p->th);
 	sip_dialogs_destroy(p->dialogs);
 	free(p);
 }

@@ -205,7 +205,8 @@ sip_px_build_request(struct sip_proxy *p, const struct sip_msg *msg,
 		const char *branch, bool strip_pauth)
 {
 	char via_in[1024], via_ours[256], rr_in[320], rr_out[320];
-	char host[64];
+	char host[64], contact[320];
+	bool th = t != NULL && t->th;
 	struct sip_rr_plan plan = *plan_in;
 	struct sockaddr_storage inaddr;
 	struct sip_edits ed;
@@ -246,7 +247,8 @@ sip_px_build_request(struct sip_proxy *p, const struct sip_msg *msg,
 	e.num = mf;
 	if ((err = sip_edits_add(&ed, &e)) < 0)
 		return err;
-	n = sip_proxy_via_received(&msg->vias[0], &src->addr, via_in,
+	/* A hidden sender's Vias all go (sip_px_th_request_edits). */
+	n = th ? 0 : sip_proxy_via_received(&msg->vias[0], &src->addr, via_in,
 		sizeof(via_in));
 	if (n < 0)
 		return n;
@@ -280,7 +282,15 @@ sip_px_build_request(struct sip_proxy *p, const struct sip_msg *msg,
 	e.val = (struct dg_pl){ via_ours, (size_t)n };
 	if ((err = sip_edits_add(&ed, &e)) < 0)
 		return err;
-	if (sip_px_dialog_creating(msg)) {
+	if (th) {
+		/* Our single Record-Route, without the NAT addresses of the other side. */
+		err = sip_px_th_request_edits(msg, t, laddr, ltp,
+			sip_px_dialog_creating(msg) ? (struct dg_pl){ rr_out,
+				strlen(rr_out) } : DG_PL_NULL,
+			contact, sizeof(contact), &ed);
+		if (err < 0)
+			return err;
+	} else if (sip_px_dialog_creating(msg)) {
 		size_t out_len = strlen(rr_out);
 
 		/* Two entries when the request leaves by another socket. */
@@ -629,7 +639,6 @@ sip_px_on_response(void *arg, struct sip_txn *ct, const struct sip_msg *msg,
 	int code = msg->status;
 	ssize_t len;
 
-	(void)src;
 	if (br == NULL)
 		return;			/* a CANCEL's own transaction */
 	call = sip_px_call_ref(br->call);
@@ -645,7 +654,7 @@ sip_px_on_response(void *arg, struct sip_txn *ct, const struct sip_msg *msg,
 			sip_px_cancel_branch(br);
 		}
 		if (code > 100 && !call->final_sent && call->st != NULL &&
-				(len = sip_px_strip_via(p, msg)) > 0) {
+				(len = sip_px_relay_response(call, msg, src)) > 0) {
 			(void)sip_txn_server_respond(call->st, code, p->out_rsp,
 				(size_t)len);
 			p->stats.responses_relayed++;
@@ -654,7 +663,8 @@ sip_px_on_response(void *arg, struct sip_txn *ct, const struct sip_msg *msg,
 	}
 	if (code < 300) {
 		/* Every 2xx goes upstream (section 16.7 item 5 and RFC 6026). */
-		if (call->st != NULL && (len = sip_px_strip_via(p, msg)) > 0) {
+		if (call->st != NULL &&
+				(len = sip_px_relay_response(call, msg, src)) > 0) {
 			(void)sip_txn_server_respond(call->st, code, p->out_rsp,
 				(size_t)len);
 			p->stats.responses_relayed++;
@@ -675,7 +685,7 @@ sip_px_on_response(void *arg, struct sip_txn *ct, const struct sip_msg *msg,
 	if (sip_best_is_challenge(code))
 		sip_px_collect_challenges(call, msg);
 	if (sip_best_offer(&call->best, code, (int)(br - call->branches))) {
-		len = sip_px_strip_via(p, msg);
+		len = sip_px_relay_response(call, msg, src);
 		free(call->best_buf);
 		call->best_buf = NULL;
 		if (len > 0 && (call->best_buf = malloc((size_t)len)) != NULL) {

@@ -66,9 +66,6 @@ conf_rule(const struct dg_conf_node *node, struct sip_route_rule *r)
 	err = dg_conf_get_bool(node, "topology_hiding", &r->topology_hiding);
 	if (err < 0)
 		return err;
-	if (r->topology_hiding)
-		return dg_conf_error(dg_conf_map_get(node, "topology_hiding"),
-			"topology hiding is not implemented yet");
 	ts = dg_conf_map_get(node, "targets");
 	if (ts == NULL)
 		return dg_conf_error(node, "missing targets");

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Inside the proxy core, shared by its two files: sip_proxy.c (requests:
+ * Inside the proxy core, shared by its files: sip_proxy.c (requests:
  * checks, authentication, registrar, routing decisions, CANCEL, ACK and
  * stray responses, the layer's lifetime) and sip_proxy_branch.c (call
- * contexts, branches and the responses they bring back). Not a public
- * header: only those two include it.
+ * contexts, branches and the responses they bring back), and
+ * sip_proxy_th.c (topology hiding). Not a public header: only those
+ * include it.
  */
 #ifndef DRONGO_CONTROLPLANE_PROXY_SIP_PROXY_PRIV_H
 #define DRONGO_CONTROLPLANE_PROXY_SIP_PROXY_PRIV_H
@@ -16,6 +17,7 @@
 
 #include "sip_best.h"
 #include "sip_proxy.h"
+#include "sip_proxy_th.h"
 
 #define SIP_PX_MAX_TARGETS 16
 #define SIP_PX_MAX_BRANCHES 24
@@ -30,6 +32,9 @@ struct sip_px_target {
 	char *route;			/* Route values to push (from Path), or NULL */
 	struct sip_txn_dest dst;
 	uint16_t q;
+	bool th;			/* hide the sender (topology hiding) */
+	bool th_to_caller;		/* the request goes to the caller */
+	uint64_t th_id;			/* its dialog token, 0 for none */
 };
 
 /* One branch: a client transaction of the call. */
@@ -69,6 +74,9 @@ struct sip_px_call {
 	size_t chal_len;
 	struct sip_dialog *dlg;
 	char to_tag[24];
+	bool th;			/* taken by a topology-hiding route */
+	bool th_to_caller;		/* its request went to the caller */
+	uint64_t th_id;			/* dialog token, 0 for none */
 };
 
 /* The proxy: environment, settings, layer, dialogs, scratch buffers. */
@@ -77,6 +85,7 @@ struct sip_proxy {
 	struct sip_proxy_conf conf;
 	struct sip_txn_layer *layer;
 	struct sip_dialogs *dialogs;
+	struct sip_th *th;		/* tokens of hidden dialogs */
 	struct sip_proxy_stats stats;
 	uint64_t branch_seq;
 	struct sip_msg req;		/* a request decoded again (large) */
@@ -147,5 +156,41 @@ struct sip_px_call *sip_px_call_new(struct sip_proxy *p, struct sip_txn *st, con
 
 /* Completion of the location lookup of a local user: targets, then branches. */
 void sip_px_on_lookup(void *arg, int err, const struct sip_loc_record *rec);
+
+/*
+ * Topology hiding (sip_proxy_th.c). An initial request taken by a
+ * hiding rule: marks the call and its targets, and for an INVITE records
+ * the caller behind a new token.
+ *
+ * @return 0, -ENOSPC (no dialog record), -EBADMSG (INVITE without
+ *   Contact), -ENOMEM.
+ */
+int sip_px_th_begin(struct sip_px_call *call, struct sip_msg *msg,
+		const struct sip_txn_dest *src);
+
+/*
+ * A request whose Request-URI (after our Route) is one of our tokens:
+ * sent on to that side (1), or answered 481 when the token is unknown or
+ * of another dialog (1); 0 when it is no token.
+ */
+int sip_px_th_route(struct sip_px_call *call, const struct sip_msg *msg,
+		const struct sip_rr_plan *plan);
+
+/* The same for an ACK for 2xx: 1 with *t filled (ruri, route to free), 0, -ENOENT, -ENOMEM. */
+int sip_px_th_ack_target(struct sip_proxy *p, const struct sip_msg *msg,
+		const struct sip_rr_plan *plan, struct sip_px_target *t);
+
+/* Edits hiding the sender of a request on hidden target t; cbuf holds the Contact. */
+int sip_px_th_request_edits(const struct sip_msg *msg, const struct sip_px_target *t,
+		const struct sockaddr_storage *laddr, enum sip_transport ltp,
+		struct dg_pl rr, char *cbuf, size_t ccap, struct sip_edits *ed);
+
+/*
+ * The response to relay upstream, into p->out_rsp: our Via popped, or on
+ * a hidden call the Vias of the request put back and the responder's
+ * Record-Route and Contact replaced by ours. from is where it came from.
+ */
+ssize_t sip_px_relay_response(struct sip_px_call *call, const struct sip_msg *msg,
+		const struct sip_txn_dest *from);
 
 #endif

@@ -85,7 +85,8 @@ test_conf_full(void **state)
 		"      prefix: \"00\"\n"
 		"      targets: [udp:203.0.113.1:5060, \"tcp:[2001:db8::9]:5070\"]\n"
 		"    - domain: partner.example.org\n"
-		"      targets: [udp:203.0.113.2]\n";
+		"      targets: [udp:203.0.113.2]\n"
+		"      topology_hiding: true\n";
 
 	(void)state;
 	assert_int_equal(load(yaml), 0);
@@ -125,6 +126,8 @@ test_conf_full(void **state)
 	assert_int_equal(ec.proxy.routes.rules[0].targets[1].tp, SIP_TP_TCP);
 	assert_int_equal(ec.proxy.routes.rules[0].targets[1].addr.ss_family, AF_INET6);
 	assert_string_equal(ec.proxy.routes.rules[1].domain, "partner.example.org");
+	assert_false(ec.proxy.routes.rules[0].topology_hiding);
+	assert_true(ec.proxy.routes.rules[1].topology_hiding);
 }
 
 /* Bad values fail with the file, the key's line and a reason. */
@@ -154,8 +157,8 @@ test_conf_errors(void **state)
 		{ "edge:\n  routes:\n    - prefix: \"1\"\n", "edge.yaml:3: " },
 		{ "edge:\n  routes:\n    - prefix: \"1\"\n      targets: [udp:gw.example.com]\n",
 		  "names are not resolved" },
-		{ "edge:\n  routes:\n    - targets: [udp:192.0.2.1]\n      topology_hiding: true\n",
-		  "topology hiding is not implemented" },
+		{ "edge:\n  routes:\n    - targets: [udp:192.0.2.1]\n      topology_hiding: maybe\n",
+		  "topology_hiding:" },
 		{ "edge:\n  dialog:\n    early_timeout: 10ms\n", "early_timeout:" },
 	};
 	size_t i;
