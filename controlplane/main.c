@@ -112,6 +112,8 @@ main_on_signal(struct uring_signal *sig, int signo)
 		sip_server_stats_log(m->srv);
 		if (m->media != NULL)
 			ng_media_stats_log(m->media);
+		if (m->anchor != NULL)
+			mc_dialog_stats_log(m->anchor);
 		break;
 	default:
 		break;
@@ -242,6 +244,8 @@ main_run(struct cp_main *m, const struct cp_conf *conf)
 	cp_http_stop(m->http);
 	main_drain(m);
 	sip_server_stats_log(m->srv);
+	if (m->anchor != NULL)
+		mc_dialog_stats_log(m->anchor);
 	DG_LOG(DG_LOG_INFO, "stop", "status=%s", ret < 0 ? "error" : "ok");
 out_signal:
 	if (m->anchor != NULL)

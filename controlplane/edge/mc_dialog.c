@@ -719,6 +719,20 @@ mc_dialog_stats_get(const struct mc_dialog *md, struct mc_dialog_stats *st)
 }
 
 void
+mc_dialog_stats_log(const struct mc_dialog *md)
+{
+	const struct mc_dialog_stats *st = &md->stats;
+
+	DG_LOG(DG_LOG_INFO, "mc.dialog.stats",
+		"held=%llu rewritten=%llu absorbed=%llu refused=%llu answer_failed=%llu released=%llu media_timeouts=%llu",
+		(unsigned long long)st->held, (unsigned long long)st->rewritten,
+		(unsigned long long)st->absorbed, (unsigned long long)st->refused,
+		(unsigned long long)st->answer_failed,
+		(unsigned long long)st->released,
+		(unsigned long long)st->media_timeouts);
+}
+
+void
 mc_dialog_destroy(struct mc_dialog *md)
 {
 	unsigned int i;

@@ -66,6 +66,9 @@ int mc_dialog_sip_code(int err);
 void mc_dialog_stats_get(const struct mc_dialog *md,
 		struct mc_dialog_stats *st);
 
+/** Write the counters as one log line (event=mc.dialog.stats). */
+void mc_dialog_stats_log(const struct mc_dialog *md);
+
 /** Destroy the layer and its orchestrator (NULL allowed). */
 void mc_dialog_destroy(struct mc_dialog *md);
 
