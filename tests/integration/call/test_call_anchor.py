@@ -699,7 +699,9 @@ def test(workdir):
               f'caller BYE to its Contact: {a_bye.first}')
     check(wait_sessions(0) == 0, 'media timeout left no session')
 
+    proc = procs['drongo']
     stop('drongo')
+    check(proc.returncode == 0, f'drongo stopped cleanly: {proc.returncode}')
     line = [l for l in open(dlog).read().splitlines()
             if 'event=mc.dialog.stats' in l]
     if check(line, 'drongo logged its anchoring counters at stop'):
