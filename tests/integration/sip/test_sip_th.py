@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Topology hiding on the edge against real sipp user agents on loopback:
+# the caller on 127.0.0.2, a trunk on 127.0.0.3 behind a route with
+# topology_hiding, the proxy on 127.0.0.1. The trunk's INVITE has only
+# the proxy's Via, Record-Route and a token Contact (nothing of the
+# caller's address); the caller's 200 has its own Via back, the proxy's
+# Record-Route and token Contact (nothing of the trunk's). A BYE from the
+# caller reaches the trunk and a BYE from the trunk reaches the caller,
+# each seen there with only the proxy's Via.
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from drongo_harness import Drongo, free_port  # noqa: E402
+from test_sip_proxy import codes, first_line, hdr, parse_trace, requests  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DOMAIN = "test.local"
+CALLER_IP = "127.0.0.2"
+TRUNK_IP = "127.0.0.3"
+
+
+class Edge(Drongo):
+    """drongo as an edge with one topology-hiding route to the trunk."""
+
+    def __init__(self, binary, trunk_port):
+        self.trunk_port = trunk_port
+        super().__init__(binary, level="info")
+
+    def write_conf(self, level, text=None):
+        text = "\n".join([
+            "node:", "  role: edge", "  name: dgth",
+            "sip:", "  listen:",
+            "    - udp:127.0.0.1:%d" % self.port,
+            "  domains: [%s]" % DOMAIN,
+            "  t1: 200ms",
+            "log:", "  level: %s" % level,
+            "edge:",
+            "  routes:",
+            "    - name: trunk",
+            "      prefix: \"9\"",
+            "      targets: [udp:%s:%d]" % (TRUNK_IP, self.trunk_port),
+            "      topology_hiding: true",
+            "",
+        ])
+        super().write_conf(level, text)
+
+
+class Sipp:
+    def __init__(self, work, edge, scenario, ip, port, name, args=()):
+        self.msg = os.path.join(work, name + ".msg")
+        self.err = os.path.join(work, name + ".err")
+        self.name = name
+        cmd = ["sipp", "127.0.0.1:%d" % edge.port, "-sf",
+               os.path.join(HERE, scenario), "-i", ip, "-p", str(port),
+               "-m", "1", "-nostdin", "-key", "domain", DOMAIN,
+               "-key", "caller", "alice", "-s", "9001",
+               "-timeout", "20s", "-timeout_error", "-trace_msg",
+               "-message_file", self.msg, "-trace_err", "-error_file",
+               self.err] + list(args)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.STDOUT, cwd=work)
+
+    def check(self, timeout=40):
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError("sipp %s did not finish" % self.name)
+        if rc != 0:
+            err = open(self.err).read() if os.path.exists(self.err) else ""
+            raise AssertionError("sipp %s failed (rc %d):\n%s\ntrace:\n%s"
+                                 % (self.name, rc, err[-2000:],
+                                    "\n--\n".join(m for _, m in self.trace())[-4000:]))
+
+    def trace(self):
+        return parse_trace(self.msg)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def topology(msg):
+    """The headers that reveal a network: Via, Record-Route, Contact."""
+    return hdr(msg, "Via") + hdr(msg, "Record-Route") + hdr(msg, "Contact")
+
+
+def run_call(work, edge, trunk_port, uac_xml, uas_xml, name):
+    uac_port = free_port()
+    uas = Sipp(work, edge, uas_xml, TRUNK_IP, trunk_port, name + "_uas")
+    try:
+        time.sleep(0.3)
+        uac = Sipp(work, edge, uac_xml, CALLER_IP, uac_port, name + "_uac")
+        uac.check()
+        uas.check()
+    finally:
+        uas.kill()
+    ours = "127.0.0.1:%d" % edge.port
+    rr = ["<sip:%s;lr>" % ours]
+    # The trunk's INVITE: the proxy alone.
+    reqs = requests(uas.trace())
+    inv = reqs[0][1]
+    assert first_line(inv).startswith("INVITE sip:9001@%s " % DOMAIN), inv
+    vias = hdr(inv, "Via")
+    assert len(vias) == 1 and vias[0].startswith("SIP/2.0/UDP %s;branch=z9hG4bK" % ours) \
+        and "," not in vias[0], inv
+    assert hdr(inv, "Record-Route") == rr, inv
+    contact = hdr(inv, "Contact")
+    assert len(contact) == 1 and contact[0].startswith("<sip:dgth") and \
+        contact[0].endswith("a@%s>" % ours), inv
+    assert not any(CALLER_IP in v for v in topology(inv)), inv
+    # The caller's 200: its own Via back, the proxy's Record-Route and Contact.
+    ok = [m for d, m in uac.trace() if d == "rx" and
+          first_line(m).startswith("SIP/2.0 200") and "INVITE" in hdr(m, "CSeq")[0]][0]
+    vias = hdr(ok, "Via")
+    assert len(vias) == 1 and vias[0].startswith("SIP/2.0/UDP %s:%d;" % (CALLER_IP, uac_port)), ok
+    assert hdr(ok, "Record-Route") == rr, ok
+    contact = hdr(ok, "Contact")
+    assert len(contact) == 1 and contact[0].startswith("<sip:dgth") and \
+        contact[0].endswith("b@%s>" % ours), ok
+    assert not any(TRUNK_IP in v for v in topology(ok)), ok
+    return uac, uas, uac_port
+
+
+def test_bye_from_caller(work, edge, trunk_port):
+    uac, uas, _ = run_call(work, edge, trunk_port, "th_uac_bye.xml", "th_uas.xml",
+                           "th_caller_bye")
+    reqs = requests(uas.trace())
+    assert [r for r, _ in reqs] == ["INVITE", "ACK", "BYE"], [r for r, _ in reqs]
+    for _, m in reqs[1:]:
+        assert first_line(m).split()[1] == "sip:gw@%s:%d" % (TRUNK_IP, trunk_port), m
+        assert len(hdr(m, "Via")) == 1 and CALLER_IP not in hdr(m, "Via")[0], m
+        assert hdr(m, "Route") == [], m
+    c = codes(uac.trace())
+    assert c[-1] == (200, "BYE"), c
+    bye_ok = [m for d, m in uac.trace() if d == "rx" and "BYE" in hdr(m, "CSeq")[0]][0]
+    assert not any(TRUNK_IP in v for v in topology(bye_ok)), bye_ok
+
+
+def test_bye_from_trunk(work, edge, trunk_port):
+    uac, uas, uac_port = run_call(work, edge, trunk_port, "th_uac_wait.xml",
+                                  "th_uas_bye.xml", "th_trunk_bye")
+    reqs = requests(uac.trace())
+    assert [r for r, _ in reqs] == ["BYE"], [r for r, _ in reqs]
+    bye = reqs[0][1]
+    assert first_line(bye).split()[1] == "sip:alice@%s:%d" % (CALLER_IP, uac_port), bye
+    assert not any(TRUNK_IP in v for v in topology(bye)), bye
+    assert len(hdr(bye, "Via")) == 1, bye
+    c = codes(uas.trace())
+    assert c[-1] == (200, "BYE"), c
+    bye_ok = [m for d, m in uas.trace() if d == "rx" and "BYE" in hdr(m, "CSeq")[0]][0]
+    vias = hdr(bye_ok, "Via")
+    assert len(vias) == 1 and vias[0].startswith("SIP/2.0/UDP %s:%d;" % (TRUNK_IP, trunk_port)), bye_ok
+    assert not any(CALLER_IP in v for v in topology(bye_ok)), bye_ok
+
+
+def main():
+    if shutil.which("sipp") is None:
+        print("sipp is not installed (scripts/install-deps.sh installs it): skip")
+        sys.exit(77)
+    trunk_port = free_port()
+    edge = Edge(sys.argv[1], trunk_port)
+    work = os.path.join(edge.dir, "sipp")
+    os.makedirs(work)
+    try:
+        test_bye_from_caller(work, edge, trunk_port)
+        print("ok: bye_from_caller")
+        test_bye_from_trunk(work, edge, trunk_port)
+        print("ok: bye_from_trunk")
+        rc = edge.stop()
+        assert rc == 0, "exit code %s" % rc
+    except BaseException:
+        sys.stdout.write(edge.logtext()[-6000:])
+        raise
+    finally:
+        edge.close()
+
+
+if __name__ == "__main__":
+    main()
