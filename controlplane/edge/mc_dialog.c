@@ -44,6 +44,8 @@ struct mcd_call {
 	bool ended;			/* released or refused: nothing more to do */
 	bool offer_in_req;		/* the last offer came in a request */
 	uint32_t offer_cseq;		/* ... with this CSeq */
+	enum sip_method offer_method;	/* ... of this method */
+	bool release_sent;
 	bool allocated;
 	struct mcd_held held;
 	/* the last rewrite, for retransmissions and 183/200 with one SDP */
@@ -166,9 +168,10 @@ mcd_release(struct mcd_call *c)
 	struct mc_dialog *md = c->md;
 	int err;
 
-	if (!c->allocated && !c->busy)
+	if ((!c->allocated && !c->busy) || c->release_sent)
 		return;
 	c->allocated = false;
+	c->release_sent = true;
 	md->stats.released++;
 	err = mc_orch_release(md->orch, (struct dg_pl){ c->call_id,
 		strlen(c->call_id) }, mcd_release_done, NULL);
@@ -240,7 +243,8 @@ carries_media(const struct sip_msg *m)
 	if (m->is_request)
 		return m->method == SIP_METHOD_INVITE ||
 			m->method == SIP_METHOD_UPDATE ||
-			m->method == SIP_METHOD_ACK;
+			m->method == SIP_METHOD_ACK ||
+			m->method == SIP_METHOD_PRACK;
 	if (m->cseq.method != SIP_METHOD_INVITE &&
 			m->cseq.method != SIP_METHOD_UPDATE)
 		return false;
@@ -472,10 +476,19 @@ start(struct mc_dialog *md, struct mcd_call *c, const struct sip_msg *m,
 
 	memset(&req, 0, sizeof(req));
 	req.call_id = m->call_id;
-	if (m->is_request)
-		offer = m->method != SIP_METHOD_ACK;
+	/*
+	 * An ACK or PRACK answers an offer made in a response (RFC 3261
+	 * 13.2.1, RFC 3262 section 5); a response answers the offer of its
+	 * own request; everything else offers.
+	 */
+	if (m->is_request && (m->method == SIP_METHOD_ACK ||
+			m->method == SIP_METHOD_PRACK))
+		offer = c->offer_in_req;
+	else if (m->is_request)
+		offer = true;
 	else
-		offer = !c->offer_in_req || m->cseq.num != c->offer_cseq;
+		offer = !c->offer_in_req || m->cseq.num != c->offer_cseq ||
+			m->cseq.method != c->offer_method;
 	/* The offerer's tag goes first: the From party for an offer in a
 	 * request, the To party for one in a response (INVITE without SDP). */
 	if (offer == m->is_request) {
@@ -502,6 +515,7 @@ start(struct mc_dialog *md, struct mcd_call *c, const struct sip_msg *m,
 	if (offer) {
 		c->offer_in_req = m->is_request;
 		c->offer_cseq = m->cseq.num;
+		c->offer_method = m->cseq.method;
 	}
 	err = mc_orch_allocate(md->orch, &req, held_done, c);
 	if (err < 0) {
@@ -563,6 +577,11 @@ mc_dialog_rx(void *arg, const struct sip_rx *rx)
 		if (c != NULL && initial && !c->allocated && c->key == 0 &&
 				!has_dialog(md, c))
 			mcd_free(c);
+		return;
+	}
+	/* An ACK's SDP answers only an offer made in the 2xx (RFC 3261 13.2.1). */
+	if (m->is_request && m->method == SIP_METHOD_ACK && c->offer_in_req) {
+		pass_rx(md, &c, rx);
 		return;
 	}
 	if (c->busy) {
