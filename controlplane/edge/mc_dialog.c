@@ -304,6 +304,14 @@ respond(struct mc_dialog *md, struct mcd_call *c, const char *buf, size_t len,
 
 	if (sip_msg_decode(md->msg, buf, len, &perr) < 0)
 		return;
+	if (c->fail_tag[0] == '\0') {
+		uint64_t r;
+
+		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+			r = mcd_hash(c->call_id, strlen(c->call_id), (uint64_t)len);
+		snprintf(c->fail_tag, sizeof(c->fail_tag), "mcd%016llx",
+			(unsigned long long)r);
+	}
 	if (sip_msg_response_dest(md->msg, src, false, &dst) < 0)
 		return;
 	snprintf(hdrs, sizeof(hdrs), "Reason: SIP;cause=%d;text=\"media\"\r\n",
@@ -537,7 +545,6 @@ mc_dialog_rx(void *arg, const struct sip_rx *rx)
 	struct mcd_call *c;
 	bool initial;
 	int err;
-
 
 	if (rx->oversize || rx->udp == NULL ||
 			sip_msg_decode(m, rx->buf, rx->len, &perr) < 0 ||

@@ -542,6 +542,16 @@ def test(workdir):
     r = c0.final_to_caller()
     check(r is not None and r.status == 503,
           f'INVITE without a data plane: {r.first if r else None}')
+    if r is not None:
+        check(re.search(r';tag=\w+', r.one('to')) is not None,
+              f'the 503 has a To tag: {r.one("to")}')
+        check('cause=503' in r.one('reason'), f'503 Reason: {r.one("reason")}')
+        # A retransmitted INVITE gets the same refusal, same tag.
+        c0.invite()
+        r2 = c0.final_to_caller()
+        check(r2 is not None and r2.status == 503 and
+              r2.one('to') == r.one('to'),
+              f'retransmission refused alike: {r2.one("to") if r2 else None}')
     check(bob.recv(lambda m: m.method == 'INVITE', 0.5) is None,
           'no INVITE reached the callee without media')
     c0.in_dialog('ACK', 1)
