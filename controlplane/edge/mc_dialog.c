@@ -24,6 +24,8 @@
 #define MCD_MSG_MAX 65536
 #define MCD_HDR_MAX 512
 #define MCD_LINGER_MS 32000	/* keeps a refusal for retransmissions (64*T1) */
+/* Calls tracked at most: twice the proxy's default dialog limit. */
+#define MCD_MAX_CALLS 200000
 
 /* One message waiting for the orchestrator. */
 struct mcd_held {
@@ -79,6 +81,7 @@ struct mc_dialog {
 	struct sip_msg *msg;
 	char *out;
 	struct mc_dialog_stats stats;
+	unsigned int n_calls;
 	struct mcd_call *buckets[MCD_BUCKETS];
 };
 
@@ -126,6 +129,7 @@ mcd_free(struct mcd_call *c)
 		}
 	}
 	uring_timer_cancel(&md->loop->timers, &c->linger);
+	md->n_calls--;
 	free(c->held.buf);
 	free(c->sdp);
 	free(c);
@@ -191,6 +195,7 @@ mcd_new(struct mc_dialog *md, struct dg_pl id)
 	if (c == NULL)
 		return NULL;
 	c->md = md;
+	md->n_calls++;
 	uring_timer_init(&c->linger, mcd_on_linger);
 	memcpy(c->call_id, id.p, id.len);
 	b = mcd_bucket(md, id.p, id.len);
@@ -323,6 +328,21 @@ respond(struct mc_dialog *md, struct mcd_call *c, const char *buf, size_t len,
 	(void)sip_udp_send(udp, (const struct sockaddr *)&dst,
 		dst.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 		sizeof(struct sockaddr_in), md->out, (size_t)n);
+}
+
+/* No room to track another call: 503 without a record. */
+static void
+refuse_full(struct mc_dialog *md, const struct sip_rx *rx)
+{
+	struct mcd_call *tmp;
+
+	tmp = calloc(1, sizeof(*tmp));
+	if (tmp == NULL)
+		return;
+	tmp->fail_code = 503;
+	md->stats.refused++;
+	respond(md, tmp, rx->buf, rx->len, rx->src, rx->udp);
+	free(tmp);
 }
 
 /* Remembers what a BYE from us will need. */
@@ -563,6 +583,10 @@ mc_dialog_rx(void *arg, const struct sip_rx *rx)
 	if (c == NULL) {
 		if (!initial) {
 			md->next(md->next_arg, rx);
+			return;
+		}
+		if (md->n_calls >= MCD_MAX_CALLS) {
+			refuse_full(md, rx);
 			return;
 		}
 		c = mcd_new(md, m->call_id);
