@@ -22,6 +22,7 @@
 #include "mc_dialog.h"
 #include "mc_local.h"
 #include "ng_media.h"
+#include "cp_edge_http.h"
 #include "sip_edge.h"
 #include "sip_server.h"
 #include "uring_loop.h"
@@ -37,6 +38,7 @@ struct cp_main {
 	struct ng_media *media;		/* role media: the ng server */
 	struct mc_dialog *anchor;	/* role edge with media.required true */
 	struct cp_http *http;		/* NULL when http.enabled is false */
+	struct cp_edge_http edge_http;	/* the proxy's /metrics and /api parts */
 	const char *config_path;	/* NULL: the embedded default */
 	int exit_code;
 };
@@ -233,6 +235,12 @@ main_run(struct cp_main *m, const struct cp_conf *conf)
 		DG_LOG(DG_LOG_ERROR, "start", "status=error error=\"http: %s\"",
 			strerror(-ret));
 		goto out_signal;
+	}
+	if (m->srv->edge != NULL && cp_http_registry(m->http) != NULL) {
+		cp_edge_http_init(&m->edge_http, sip_edge_proxy(m->srv->edge),
+			sip_edge_loc(m->srv->edge));
+		(void)cp_edge_http_register(&m->edge_http,
+			cp_http_registry(m->http));
 	}
 	DG_LOG(DG_LOG_INFO, "start", "status=ok version=%s role=%s name=%s config=%s pid=%d",
 		DRONGO_VERSION, cp_role_names[conf->role], conf->name,

@@ -165,6 +165,26 @@ sip_dialogs_count(const struct sip_dialogs *t)
 	return t->n;
 }
 
+size_t
+sip_dialogs_foreach(const struct sip_dialogs *t, sip_dialog_visit_fn fn,
+		void *arg, size_t max)
+{
+	const struct sip_dialog *d;
+	size_t n = 0;
+	unsigned int b;
+
+	for (b = 0; b < DLG_BUCKETS; b++)
+		for (d = t->buckets[b]; d != NULL; d = d->next) {
+			if (d->state == SIP_DIALOG_TERMINATED)
+				continue;
+			if (n == max)
+				return n;
+			fn(arg, d);
+			n++;
+		}
+	return n;
+}
+
 struct sip_dialog *
 sip_dialog_find(struct sip_dialogs *t, struct dg_pl call_id,
 		struct dg_pl from_tag, struct dg_pl to_tag)

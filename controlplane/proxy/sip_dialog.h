@@ -116,6 +116,18 @@ void sip_dialogs_destroy(struct sip_dialogs *t);
 /** Number of live (not terminated) dialogs. */
 size_t sip_dialogs_count(const struct sip_dialogs *t);
 
+/** What sip_dialogs_foreach() calls for each live dialog. */
+typedef void (*sip_dialog_visit_fn)(void *arg, const struct sip_dialog *dlg);
+
+/**
+ * Call fn for at most max live dialogs, in table order (for read-only
+ * views; fn must not change the table).
+ *
+ * @return the number visited.
+ */
+size_t sip_dialogs_foreach(const struct sip_dialogs *t, sip_dialog_visit_fn fn,
+		void *arg, size_t max);
+
 /**
  * Track the dialog an initial INVITE (no To tag) may create; a
  * retransmitted or spiralled INVITE finds the existing record. The

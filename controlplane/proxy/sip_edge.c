@@ -491,6 +491,12 @@ sip_edge_proxy(struct sip_edge *e)
 	return e->proxy;
 }
 
+struct sip_loc *
+sip_edge_loc(struct sip_edge *e)
+{
+	return e->loc;
+}
+
 #define EDGE_STATS_FMT_(name, help) #name "=%llu "
 #define EDGE_STATS_ARG_(name, help) (unsigned long long)s->name,
 

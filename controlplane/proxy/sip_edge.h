@@ -62,6 +62,9 @@ void sip_edge_set_media(struct sip_edge *e,
 /** The proxy (for counters and tests). */
 struct sip_proxy *sip_edge_proxy(struct sip_edge *e);
 
+/** The location store (in memory; for its counters). */
+struct sip_loc *sip_edge_loc(struct sip_edge *e);
+
 /** Write the proxy and transaction counters as one log line (event=sip.proxy.stats). */
 void sip_edge_stats_log(const struct sip_edge *e);
 

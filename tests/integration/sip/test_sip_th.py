@@ -7,12 +7,15 @@
 # caller's address); the caller's 200 has its own Via back, the proxy's
 # Record-Route and token Contact (nothing of the trunk's). A BYE from the
 # caller reaches the trunk and a BYE from the trunk reaches the caller,
-# each seen there with only the proxy's Via.
+# each seen there with only the proxy's Via. The proxy's counters on
+# /metrics and /api/dialogs follow the calls.
+import json
 import os
 import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -30,6 +33,7 @@ class Edge(Drongo):
 
     def __init__(self, binary, trunk_port):
         self.trunk_port = trunk_port
+        self.http_port = free_port()
         super().__init__(binary, level="info")
 
     def write_conf(self, level, text=None):
@@ -40,6 +44,8 @@ class Edge(Drongo):
             "  domains: [%s]" % DOMAIN,
             "  t1: 200ms",
             "log:", "  level: %s" % level,
+            "http:", "  listen: [\"127.0.0.1:%d\"]" % self.http_port,
+            "media:", "  required: false",
             "edge:",
             "  routes:",
             "    - name: trunk",
@@ -161,6 +167,25 @@ def test_bye_from_trunk(work, edge, trunk_port):
     assert not any(CALLER_IP in v for v in topology(bye_ok)), bye_ok
 
 
+def http_get(edge, path):
+    with urllib.request.urlopen("http://127.0.0.1:%d%s" % (edge.http_port, path),
+                                timeout=5) as r:
+        return r.read().decode()
+
+
+def test_metrics(edge):
+    m = dict(l.split() for l in http_get(edge, "/metrics").splitlines()
+             if l.startswith("drongo_proxy_"))
+    # Two INVITEs and two BYEs forwarded; both dialogs over.
+    assert int(m["drongo_proxy_forwarded_total"]) == 4, m
+    assert int(m["drongo_proxy_acks_forwarded_total"]) >= 2, m
+    assert int(m["drongo_proxy_transactions_created_total"]) >= 8, m
+    assert m["drongo_proxy_dialogs"] == "0", m
+    assert m["drongo_proxy_auth_failures_total"] == "0", m
+    d = json.loads(http_get(edge, "/api/dialogs"))
+    assert d == {"count": 0, "dialogs": [], "truncated": False}, d
+
+
 def main():
     if shutil.which("sipp") is None:
         print("sipp is not installed (scripts/install-deps.sh installs it): skip")
@@ -174,6 +199,8 @@ def main():
         print("ok: bye_from_caller")
         test_bye_from_trunk(work, edge, trunk_port)
         print("ok: bye_from_trunk")
+        test_metrics(edge)
+        print("ok: metrics")
         rc = edge.stop()
         assert rc == 0, "exit code %s" % rc
     except BaseException:
