@@ -17,13 +17,14 @@
 #include <unistd.h>
 
 #include "cp_conf.h"
+#include "cp_edge_http.h"
 #include "cp_http.h"
 #include "dg_log.h"
 #include "mc_dialog.h"
 #include "mc_local.h"
 #include "ng_media.h"
-#include "cp_edge_http.h"
 #include "sip_edge.h"
+#include "sip_proxy_conf.h"
 #include "sip_server.h"
 #include "uring_loop.h"
 #include "uring_signal.h"
@@ -42,6 +43,34 @@ struct cp_main {
 	const char *config_path;	/* NULL: the embedded default */
 	int exit_code;
 };
+
+/*
+ * --check-config also reads what the edge reads when it starts (its
+ * section and users file), so that a bad route or a missing users file
+ * fails the check rather than the start.
+ */
+static int
+check_edge(const struct cp_conf *conf, char *err, size_t errlen)
+{
+	struct sip_auth_users *users = NULL;
+	struct sip_edge_conf *ec;
+	int ret;
+
+	if (conf->role != CP_ROLE_EDGE || strcmp(conf->source, "<embedded>") == 0)
+		return 0;
+	ec = malloc(sizeof(*ec));
+	if (ec == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	ret = sip_edge_conf_load_file(ec, conf->source, err, errlen);
+	if (ret == 0 && ec->present && ec->auth_enabled) {
+		ret = sip_auth_users_load_file(&users, ec->users_file, err, errlen);
+		sip_auth_users_free(users);
+	}
+	free(ec);
+	return ret;
+}
 
 static void
 usage(FILE *out)
@@ -324,6 +353,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
+		if (check_edge(conf, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s\n", err);
+			free(conf);
+			return 1;
+		}
 		printf("%s: ok\n", conf->source);
 		free(conf);
 		return 0;

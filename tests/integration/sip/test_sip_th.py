@@ -8,7 +8,8 @@
 # Record-Route and token Contact (nothing of the trunk's). A BYE from the
 # caller reaches the trunk and a BYE from the trunk reaches the caller,
 # each seen there with only the proxy's Via. The proxy's counters on
-# /metrics and /api/dialogs follow the calls.
+# /metrics and /api/dialogs follow the calls. drongo --check-config
+# validates the edge section too.
 import json
 import os
 import shutil
@@ -186,6 +187,22 @@ def test_metrics(edge):
     assert d == {"count": 0, "dialogs": [], "truncated": False}, d
 
 
+def test_check_config(drongo, work):
+    good = os.path.join(work, "good.yaml")
+    bad = os.path.join(work, "bad.yaml")
+    with open(good, "w") as f:
+        f.write("node:\n  role: edge\nedge:\n  routes:\n    - prefix: \"9\"\n"
+                "      targets: [udp:127.0.0.3]\n      topology_hiding: true\n")
+    with open(bad, "w") as f:
+        f.write("node:\n  role: edge\nedge:\n  routes:\n    - prefix: \"9\"\n"
+                "      targets: [udp:gw.example.com]\n")
+    r = subprocess.run([drongo, "--check-config", good], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip() == good + ": ok", r
+    r = subprocess.run([drongo, "--check-config", bad], capture_output=True, text=True)
+    assert r.returncode == 1, r
+    assert r.stderr.startswith(bad + ":6: targets: ") and "names are not resolved" in r.stderr, r
+
+
 def main():
     if shutil.which("sipp") is None:
         print("sipp is not installed (scripts/install-deps.sh installs it): skip")
@@ -201,6 +218,8 @@ def main():
         print("ok: bye_from_trunk")
         test_metrics(edge)
         print("ok: metrics")
+        test_check_config(sys.argv[1], work)
+        print("ok: check_config")
         rc = edge.stop()
         assert rc == 0, "exit code %s" % rc
     except BaseException:
