@@ -44,6 +44,7 @@ RELAY = '10.76.0.2'
 A, B = '10.76.1.2', '10.76.2.2'
 DOMAIN = 'dgcall.test'
 TIMEOUT_S = 2
+EARLY_S = 4     # the proxy's early-dialog timer (edge.dialog.early_timeout)
 
 procs = {}
 failures = []
@@ -250,6 +251,8 @@ http:
 log:
   level: debug
 edge:
+  dialog:
+    early_timeout: {EARLY_S}s
   registrar:
     min_expires: 60
     max_expires: 3600
@@ -385,6 +388,16 @@ class Call:
         self.ftag, self.ttag = 'a' + cid[-6:], 'b' + cid[-6:]
         self.inv_branch = alice.branch()
         self.route = []
+
+    def inv_text_for(self, user):
+        a = self.alice
+        return (f'INVITE sip:{user}@{DOMAIN} SIP/2.0\r\n'
+                f'Via: SIP/2.0/UDP {a.addr};branch={self.inv_branch};rport\r\n'
+                'Max-Forwards: 70\r\n'
+                f'From: <sip:alice@{DOMAIN}>;tag={self.ftag}\r\n'
+                f'To: <sip:{user}@{DOMAIN}>\r\nCall-ID: {self.cid}\r\n'
+                'CSeq: 1 INVITE\r\n'
+                f'Contact: <sip:alice@{a.addr}>\r\n')
 
     def invite(self, with_sdp=True):
         a = self.alice
@@ -631,6 +644,32 @@ def test(workdir):
         c3.in_dialog('ACK', 1)
         check(wait_sessions(0) == 0, 'CANCEL released the data-plane session')
 
+    # A busy callee: the final failure releases what the offer allocated.
+    c6 = Call(alice, bob, f'dgcall-busy-{os.getpid()}')
+    c6.invite()
+    inv = bob.recv(lambda m: m.method == 'INVITE' and
+                   m.one('call-id') == c6.cid)
+    if check(inv is not None, 'callee got the INVITE it refuses'):
+        bob.reply(inv, 486, 'Busy Here', c6.ttag, contact=False)
+        r = c6.final_to_caller()
+        check(r is not None and r.status == 486,
+              f'caller got 486: {r.first if r else None}')
+        check(sdp_conn(inv.body)[0] == RELAY, 'refused call was anchored')
+        c6.in_dialog('ACK', 1)
+        check(wait_sessions(0) == 0, '486 released the data-plane session')
+
+    # A callee nobody registered: the proxy answers itself. Its early
+    # dialog stays until edge.dialog.early_timeout (the proxy does not end
+    # it on its own refusal yet); the media goes with it, not later.
+    c7 = Call(alice, bob, f'dgcall-nouser-{os.getpid()}')
+    alice.send(c7.inv_text_for('carol'), alice.sdp(7))
+    r = c7.final_to_caller()
+    check(r is not None and 400 <= r.status < 500,
+          f'INVITE to an unknown user: {r.first if r else None}')
+    c7.in_dialog('ACK', 1)
+    check(wait_sessions(0, EARLY_S + 3) == 0,
+          'a proxy refusal leaves no session once its dialog is gone')
+
     # SDP that cannot be anchored: 488, nothing reaches the callee.
     c4 = Call(alice, bob, f'dgcall-bad-{os.getpid()}')
     alice.send(f'INVITE sip:bob@{DOMAIN} SIP/2.0\r\n'
@@ -720,9 +759,9 @@ def test(workdir):
         check(st.get('refused') == 2, f'refused: {st}')
         check(st.get('media_timeouts') == 1, f'media_timeouts: {st}')
         check(st.get('answer_failed') == 0, f'answer_failed: {st}')
-        # Offers and answers of calls 1 (2 + re-INVITE 2), 2 (2), CANCEL (1)
-        # and the late offer (2) went through the orchestrator.
-        check(st.get('held') == 9, f'held: {st}')
+        # Offers and answers of calls 1 (2 + re-INVITE 2), 2 (2), CANCEL (1),
+        # busy (1), unknown user (1) and the late offer (2).
+        check(st.get('held') == 11, f'held: {st}')
 
 
 def main():
