@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The edge proxy's counters on /metrics and its dialogs on /api/dialogs
- * (see cp_edge_http.h). Everything is read directly: the callbacks run
+ * The edge proxy's counters on /metrics, its dialogs on /api/dialogs and
+ * the location store on /api/registrations (see cp_edge_http.h). Everything is read directly: the callbacks run
  * on the loop thread that owns the proxy.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cp_edge_http.h"
@@ -26,6 +29,10 @@ cp_edge_http_init(struct cp_edge_http *h, struct sip_proxy *proxy,
 	h->dialogs.name = "/api/dialogs";
 	h->dialogs.fn = cp_edge_http_dialogs;
 	h->dialogs.arg = h;
+	h->registrations.kind = HTTP_PROVIDER_JSON;
+	h->registrations.name = "/api/registrations";
+	h->registrations.fn = cp_edge_http_registrations;
+	h->registrations.arg = h;
 }
 
 int
@@ -38,13 +45,22 @@ cp_edge_http_register(struct cp_edge_http *h, struct http_registry *r)
 		return err;
 	err = http_registry_add(r, &h->dialogs);
 	if (err < 0)
-		http_registry_remove(r, &h->metrics);
+		goto out_metrics;
+	err = http_registry_add(r, &h->registrations);
+	if (err < 0)
+		goto out_dialogs;
+	return 0;
+out_dialogs:
+	http_registry_remove(r, &h->dialogs);
+out_metrics:
+	http_registry_remove(r, &h->metrics);
 	return err;
 }
 
 void
 cp_edge_http_unregister(struct cp_edge_http *h, struct http_registry *r)
 {
+	http_registry_remove(r, &h->registrations);
 	http_registry_remove(r, &h->dialogs);
 	http_registry_remove(r, &h->metrics);
 }
@@ -121,6 +137,105 @@ cp_edge_http_dialogs(void *arg, struct http_buf *out)
 	http_json_arr_end(&j);
 	http_json_key(&j, "truncated");
 	http_json_bool(&j, shown < n);
+	http_json_obj_end(&j);
+	return 0;
+}
+
+struct cp_edge_http_regs {
+	struct http_json *j;
+	size_t seen;
+};
+
+/* "udp:192.0.2.1:5060", "tcp:[2001:db8::1]:5070". */
+static void
+cp_edge_http_source(const struct sip_loc_source *src, char *buf, size_t cap)
+{
+	static const char *const tps[] = {
+		[SIP_LOC_TP_UDP] = "udp", [SIP_LOC_TP_TCP] = "tcp",
+		[SIP_LOC_TP_TLS] = "tls", [SIP_LOC_TP_SCTP] = "sctp",
+		[SIP_LOC_TP_WS] = "ws", [SIP_LOC_TP_WSS] = "wss",
+	};
+	const char *tp = (size_t)src->transport < sizeof(tps) / sizeof(tps[0]) &&
+		tps[src->transport] != NULL ? tps[src->transport] : "other";
+	char host[INET6_ADDRSTRLEN] = "";
+	unsigned int port = 0;
+
+	if (src->addr.ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)&src->addr;
+
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		port = ntohs(s4->sin_port);
+	} else if (src->addr.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&src->addr;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		port = ntohs(s6->sin6_port);
+	}
+	snprintf(buf, cap, src->addr.ss_family == AF_INET6 ? "%s:[%s]:%u" :
+		"%s:%s:%u", tp, host, port);
+}
+
+static void
+cp_edge_http_aor(void *arg, const struct sip_loc_record *rec, uint64_t now)
+{
+	struct cp_edge_http_regs *r = arg;
+	struct http_json *j = r->j;
+	char src[96], q[16];
+	unsigned int i;
+
+	/* One more than shown is visited, to tell a truncated list. */
+	if (r->seen++ == CP_EDGE_HTTP_MAX_AORS)
+		return;
+	http_json_obj_begin(j);
+	http_json_key(j, "aor");
+	http_json_strn(j, rec->aor.p, rec->aor.len);
+	http_json_key(j, "bindings");
+	http_json_arr_begin(j);
+	for (i = 0; i < rec->n_bindings; i++) {
+		const struct sip_loc_binding *b = &rec->bindings[i];
+
+		if (b->expires <= now)
+			continue;
+		http_json_obj_begin(j);
+		http_json_key(j, "contact");
+		http_json_strn(j, b->contact.p, b->contact.len);
+		http_json_key(j, "expires_in");
+		http_json_u64(j, b->expires - now);
+		http_json_key(j, "q");
+		snprintf(q, sizeof(q), "%u.%03u", b->q / 1000u, b->q % 1000u);
+		http_json_raw(j, q, strlen(q));
+		http_json_key(j, "source");
+		cp_edge_http_source(&b->source, src, sizeof(src));
+		http_json_str(j, src);
+		if (dg_pl_isset(b->user_agent)) {
+			http_json_key(j, "user_agent");
+			http_json_strn(j, b->user_agent.p, b->user_agent.len);
+		}
+		http_json_obj_end(j);
+	}
+	http_json_arr_end(j);
+	http_json_obj_end(j);
+}
+
+int
+cp_edge_http_registrations(void *arg, struct http_buf *out)
+{
+	const struct cp_edge_http *h = arg;
+	struct cp_edge_http_regs r;
+	struct http_json j;
+
+	http_json_init(&j, out);
+	r.j = &j;
+	r.seen = 0;
+	http_json_obj_begin(&j);
+	http_json_key(&j, "registrations");
+	http_json_arr_begin(&j);
+	if (h->loc != NULL)
+		(void)sip_loc_mem_foreach(h->loc, cp_edge_http_aor, &r,
+			CP_EDGE_HTTP_MAX_AORS + 1);
+	http_json_arr_end(&j);
+	http_json_key(&j, "truncated");
+	http_json_bool(&j, r.seen > CP_EDGE_HTTP_MAX_AORS);
 	http_json_obj_end(&j);
 	return 0;
 }

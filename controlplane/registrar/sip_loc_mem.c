@@ -688,6 +688,40 @@ sip_loc_mem_aors(const struct sip_loc *loc)
 	return loc->ops == &loc_mem_ops ? m->n_aors : 0;
 }
 
+size_t
+sip_loc_mem_foreach(const struct sip_loc *loc, sip_loc_mem_visit_fn fn,
+		void *arg, size_t max)
+{
+	const struct loc_mem *m = (const struct loc_mem *)loc;
+	struct sip_loc_record rec;
+	const struct loc_aor *a;
+	unsigned int i, k;
+	uint64_t now;
+	size_t b, n = 0;
+
+	if (loc->ops != &loc_mem_ops)
+		return 0;
+	now = m->clock(m->clock_arg);
+	for (b = 0; b <= m->mask; b++)
+		for (a = m->buckets[b]; a != NULL; a = a->next) {
+			/* Expired bindings wait for the sweep: an AoR with only those is left out. */
+			for (i = 0, k = 0; i < a->n; i++)
+				if (a->bindings[i].expires > now)
+					k++;
+			if (k == 0)
+				continue;
+			if (n == max)
+				return n;
+			rec.aor = (struct dg_pl){ a->aor, a->aor_len };
+			rec.version = a->version;
+			rec.n_bindings = a->n;
+			rec.bindings = a->bindings;
+			fn(arg, &rec, now);
+			n++;
+		}
+	return n;
+}
+
 unsigned int
 sip_loc_mem_run_pending(struct sip_loc *loc)
 {

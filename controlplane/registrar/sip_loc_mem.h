@@ -60,4 +60,20 @@ size_t sip_loc_mem_buckets(const struct sip_loc *loc);
 /** Number of AoRs held, expired bindings included until swept. */
 size_t sip_loc_mem_aors(const struct sip_loc *loc);
 
+/**
+ * What sip_loc_mem_foreach() calls: an AoR's bindings (those with
+ * expires <= now are expired, not yet swept) and the store's clock now.
+ */
+typedef void (*sip_loc_mem_visit_fn)(void *arg, const struct sip_loc_record *rec,
+		uint64_t now);
+
+/**
+ * Call fn for at most max AoRs with a live binding, in table order (for
+ * read-only views; fn must not change the store).
+ *
+ * @return the number visited.
+ */
+size_t sip_loc_mem_foreach(const struct sip_loc *loc, sip_loc_mem_visit_fn fn,
+		void *arg, size_t max);
+
 #endif

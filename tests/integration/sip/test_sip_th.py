@@ -185,6 +185,8 @@ def test_metrics(edge):
     assert m["drongo_proxy_auth_failures_total"] == "0", m
     d = json.loads(http_get(edge, "/api/dialogs"))
     assert d == {"count": 0, "dialogs": [], "truncated": False}, d
+    r = json.loads(http_get(edge, "/api/registrations"))
+    assert r == {"registrations": [], "truncated": False}, r
 
 
 def test_check_config(drongo, work):

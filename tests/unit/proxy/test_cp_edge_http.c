@@ -2,7 +2,7 @@
 /*
  * The edge proxy's HTTP parts on the real proxy core (harness of
  * proxy_test.h): /api/dialogs lists a confirmed dialog and forgets it
- * after BYE; /metrics carries the proxy, transaction, dialog and
+ * after BYE; /api/registrations lists the live bindings; /metrics carries the proxy, transaction, dialog and
  * registration figures; registration into a registry and removal.
  */
 #include "proxy_test.h"
@@ -54,6 +54,32 @@ test_dialogs_json(void **state)
 	http_buf_fini(&b);
 }
 
+/* Registrations: each AoR with its live bindings, time left and source. */
+static void
+test_registrations_json(void **state)
+{
+	struct http_buf b;
+
+	(void)state;
+	proxy_start(false, 0);
+	cp_edge_http_init(&eh, proxy, loc);
+	render(cp_edge_http_registrations, &b);
+	assert_string_equal(b.p, "{\"registrations\":[],\"truncated\":false}");
+	http_buf_fini(&b);
+	register_contact("bob", "sip:bob@10.0.0.1:5060", "203.0.113.50", 6001,
+		"j1", ";q=0.5");
+	render(cp_edge_http_registrations, &b);
+	assert_string_equal(b.p, "{\"registrations\":[{\"aor\":\"sip:bob@example.com\","
+		"\"bindings\":[{\"contact\":\"sip:bob@10.0.0.1:5060\",\"expires_in\":600,"
+		"\"q\":0.500,\"source\":\"udp:203.0.113.50:6001\"}]}],\"truncated\":false}");
+	http_buf_fini(&b);
+	/* Past its expiry (the sweep has not run) a binding is no longer listed. */
+	uring_timers_run(&ts, 100000 + 601000);
+	render(cp_edge_http_registrations, &b);
+	assert_string_equal(b.p, "{\"registrations\":[],\"truncated\":false}");
+	http_buf_fini(&b);
+}
+
 /* /metrics: the counters and gauges a call and a registration move. */
 static void
 test_metrics(void **state)
@@ -99,10 +125,14 @@ test_register(void **state)
 		DG_PL("/api/dialogs")), &eh.dialogs);
 	assert_ptr_equal(http_registry_find(&r, HTTP_PROVIDER_METRICS,
 		DG_PL("proxy")), &eh.metrics);
+	assert_ptr_equal(http_registry_find(&r, HTTP_PROVIDER_JSON,
+		DG_PL("/api/registrations")), &eh.registrations);
 	assert_int_equal(cp_edge_http_register(&eh, &r), -EBUSY);
 	cp_edge_http_unregister(&eh, &r);
 	assert_null(http_registry_find(&r, HTTP_PROVIDER_JSON, DG_PL("/api/dialogs")));
 	assert_null(http_registry_find(&r, HTTP_PROVIDER_METRICS, DG_PL("proxy")));
+	assert_null(http_registry_find(&r, HTTP_PROVIDER_JSON,
+		DG_PL("/api/registrations")));
 }
 
 int
@@ -110,6 +140,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dialogs_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registrations_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_register, setup, teardown),
 	};
