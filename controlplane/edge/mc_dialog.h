@@ -2,7 +2,7 @@
 /*
  * Media anchoring bound to the edge's dialogs. It sits in front of the
  * SIP server on the UDP sockets: a message that carries SDP (an INVITE,
- * re-INVITE, UPDATE or ACK; a 1xx/2xx to an INVITE or UPDATE) is held
+ * re-INVITE, UPDATE, PRACK or ACK; a 1xx/2xx to an INVITE or UPDATE) is held
  * while the media orchestrator allocates or updates the call, then handed
  * on with its body rewritten toward the relay; retransmissions that arrive
  * meanwhile are absorbed, and later ones get the same rewrite. A request
@@ -10,7 +10,7 @@
  * never forwarded, so a call is anchored whole or not at all. The proxy's
  * dialog hooks release the call when its dialog ends (BYE, rejection,
  * CANCEL, timers), and an initial INVITE the proxy did not turn into a
- * dialog (challenged, refused) is released at once. A media timeout from
+ * dialog (a digest challenge) is released at once. A media timeout from
  * the orchestrator ends the call with a BYE to each party, carrying
  * Reason: SIP;cause=200;text="media timeout". Messages over TCP pass
  * untouched (this version anchors UDP signalling only).
