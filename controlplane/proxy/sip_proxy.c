@@ -227,7 +227,7 @@ sip_px_on_request(void *arg, struct sip_txn *st, const struct sip_msg *msg,
 	if (sip_px_dialog_creating(msg) && msg->method == SIP_METHOD_INVITE)
 		(void)sip_dialog_invite(p->dialogs, msg, &call->dlg);
 	/* A request to the token in our Contact of a hidden dialog. */
-	if (sip_px_th_route(call, msg, &plan))
+	if (sip_px_th_route(call, m, &plan))
 		goto out;
 	/*
 	 * Loose routing: a Route left to follow, or a request routed to us

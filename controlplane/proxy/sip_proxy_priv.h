@@ -171,9 +171,10 @@ int sip_px_th_begin(struct sip_px_call *call, struct sip_msg *msg,
 /*
  * A request whose Request-URI (after our Route) is one of our tokens:
  * sent on to that side (1), or answered 481 when the token is unknown or
- * of another dialog (1); 0 when it is no token.
+ * of another dialog (1); 0 when it is no token. A re-INVITE or UPDATE
+ * with a Contact refreshes the sender's side.
  */
-int sip_px_th_route(struct sip_px_call *call, const struct sip_msg *msg,
+int sip_px_th_route(struct sip_px_call *call, struct sip_msg *msg,
 		const struct sip_rr_plan *plan);
 
 /* The same for an ACK for 2xx: 1 with *t filled (ruri, route to free), 0, -ENOENT, -ENOMEM. */

@@ -421,10 +421,52 @@ sip_px_th_target(struct sip_proxy *p, const struct sip_msg *msg,
 	return 1;
 }
 
+/*
+ * A target refresh (RFC 3261 section 12.2): the side's new Contact. The
+ * Route set stays; a callee without one is reached at its Contact, a
+ * caller without one where it sends from.
+ */
+static void
+sip_px_th_refresh(struct sip_proxy *p, uint64_t id, bool caller,
+		const struct sip_msg *msg)
+{
+	struct sip_th_entry *e = sip_th_find(p->th, id);
+	struct sip_th_side *s;
+	struct sip_txn_dest d;
+	struct sip_uri uri;
+	struct dg_pl c;
+	char *nc;
+
+	if (e == NULL || msg->n_contacts == 0)
+		return;
+	s = caller ? &e->caller : &e->callee;
+	c = msg->contacts[0].addr.uri.raw;
+	if (s->contact != NULL && strlen(s->contact) == c.len &&
+			memcmp(s->contact, c.p, c.len) == 0)
+		return;
+	nc = strndup(c.p, c.len);
+	if (nc == NULL)
+		return;
+	free(s->contact);
+	s->contact = nc;
+	if (!caller && s->route == NULL && sip_uri_decode(&uri, c.p, c.len) == 0 &&
+			sip_proxy_uri_dest(&uri, &d) == 0) {
+		s->dst = d;
+		s->have_dst = true;
+	}
+}
+
+static bool
+sip_px_th_refreshing(enum sip_method m)
+{
+	return m == SIP_METHOD_INVITE || m == SIP_METHOD_UPDATE;
+}
+
 int
-sip_px_th_route(struct sip_px_call *call, const struct sip_msg *msg,
+sip_px_th_route(struct sip_px_call *call, struct sip_msg *msg,
 		const struct sip_rr_plan *plan)
 {
+	struct sip_perr perr;
 	int r = sip_px_th_target(call->p, msg, plan, &call->targets[0]);
 
 	if (r == 0)
@@ -438,6 +480,10 @@ sip_px_th_route(struct sip_px_call *call, const struct sip_msg *msg,
 	call->th = true;
 	call->th_id = call->targets[0].th_id;
 	call->th_to_caller = call->targets[0].th_to_caller;
+	/* The sender is the side the token does not name. */
+	if (sip_px_th_refreshing(msg->method) &&
+			sip_msg_parse_hdrs(msg, SIP_HDR_F_CONTACT, &perr) == 0)
+		sip_px_th_refresh(call->p, call->th_id, !call->th_to_caller, msg);
 	sip_px_maybe_final(call);
 	return 1;
 }
@@ -534,6 +580,10 @@ sip_px_relay_response(struct sip_px_call *call, const struct sip_msg *msg,
 			n += 2 + c;
 		}
 		rrv = (struct dg_pl){ rr, (size_t)n };
+	} else if (call->th_id != 0 && sip_px_th_refreshing(p->lreq.method) &&
+			msg->status >= 200 && msg->status < 300) {
+		/* The responder is the side the request went to. */
+		sip_px_th_refresh(p, call->th_id, call->th_to_caller, &p->tmp);
 	}
 	c = sip_th_contact(contact, sizeof(contact), &inaddr, src->transport,
 		call->th_id, call->th_to_caller);

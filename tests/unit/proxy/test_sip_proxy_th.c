@@ -393,6 +393,94 @@ test_th_bye_from_caller_and_481(void **state)
 	assert_int_equal(count_sent(5070, "BYE"), 1);
 }
 
+/* Hands the proxy an in-dialog request from ip:port (Route: ours). */
+static void
+in_dialog(const char *method, const char *uri, const char *from, const char *to,
+		int cseq, const char *contact, const char *ip, uint16_t port)
+{
+	char b[2048];
+
+	snprintf(b, sizeof(b),
+		"%s %s SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP %s:%u;branch=z9hG4bK-%s-%d\r\n"
+		"Route: <sip:192.0.2.10:5060;lr>\r\n"
+		"Max-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\n"
+		"Call-ID: th-call-3\r\nCSeq: %d %s\r\n%s%s%s"
+		"Content-Length: 0\r\n\r\n", method, uri, ip, port, method, cseq,
+		from, to, cseq, method, contact != NULL ? "Contact: " : "",
+		contact != NULL ? contact : "", contact != NULL ? "\r\n" : "");
+	assert_int_equal(rx_from(b, ip, port), 0);
+}
+
+/* A re-INVITE moves both Contacts: later requests go to the new ones, still hidden. */
+static void
+test_th_target_refresh(void **state)
+{
+	char b[4096], ca[128], cb[128], via[512];
+	const char *alice = "<sip:alice@example.com>;tag=a3";
+	const char *gw = "<sip:00555@example.com>;tag=gw3";
+	int i;
+
+	(void)state;
+	pconf.routes.rules[0].topology_hiding = true;
+	proxy_start(false, 0);
+	snprintf(b, sizeof(b),
+		"INVITE sip:00555@example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 198.51.100.7:%d;branch=z9hG4bK-th3\r\n"
+		"Max-Forwards: 70\r\nFrom: %s\r\nTo: <sip:00555@example.com>\r\n"
+		"Call-ID: th-call-3\r\nCSeq: 1 INVITE\r\n"
+		"Contact: <sip:alice@198.51.100.7:%d>\r\n"
+		"Content-Length: 0\r\n\r\n", UAC_PORT, alice, UAC_PORT);
+	assert_int_equal(rx_from(b, "198.51.100.7", UAC_PORT), 0);
+	i = find_sent(5060, "INVITE sip:00555@example.com SIP/2.0", 0);
+	assert_true(i >= 0);
+	line_value(sent[i].text, "Contact", b, sizeof(b));
+	snprintf(ca, sizeof(ca), "%.*s", (int)(strlen(b) - 2), b + 1);
+	line_value(sent[i].text, "Via", via, sizeof(via));
+	snprintf(b, sizeof(b),
+		"SIP/2.0 200 OK\r\nVia: %s\r\n"
+		"Record-Route: <sip:192.0.2.10:5060;lr>\r\n"
+		"From: %s\r\nTo: %s\r\nCall-ID: th-call-3\r\nCSeq: 1 INVITE\r\n"
+		"Contact: <sip:gw@203.0.113.1:5070>\r\n"
+		"Content-Length: 0\r\n\r\n", via, alice, gw);
+	assert_int_equal(rx_from(b, "203.0.113.1", 5060), 0);
+	i = find_sent(UAC_PORT, "SIP/2.0 200 OK", 0);
+	assert_true(i >= 0);
+	line_value(sent[i].text, "Contact", b, sizeof(b));
+	snprintf(cb, sizeof(cb), "%.*s", (int)(strlen(b) - 2), b + 1);
+
+	/* The caller moves to port 7000; the trunk's answer moves it to 5080. */
+	in_dialog("INVITE", cb, alice, gw, 2, "<sip:alice@198.51.100.7:7000>",
+		"198.51.100.7", UAC_PORT);
+	i = find_sent(5070, "INVITE sip:gw@203.0.113.1:5070 SIP/2.0", 0);
+	assert_true(i >= 0);
+	assert_null(strstr(sent[i].text, "7000"));
+	snprintf(b, sizeof(b), "Contact: <%s>", ca);
+	assert_true(has_line(sent[i].text, b));
+	line_value(sent[i].text, "Via", via, sizeof(via));
+	snprintf(b, sizeof(b),
+		"SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: %s\r\n"
+		"Call-ID: th-call-3\r\nCSeq: 2 INVITE\r\n"
+		"Contact: <sip:gw@203.0.113.1:5080>\r\n"
+		"Content-Length: 0\r\n\r\n", via, alice, gw);
+	assert_int_equal(rx_from(b, "203.0.113.1", 5070), 0);
+	i = find_sent(UAC_PORT, "SIP/2.0 200 OK", 1);
+	assert_true(i >= 0);
+	assert_null(strstr(sent[i].text, "5080"));
+	snprintf(b, sizeof(b), "Contact: <%s>", cb);
+	assert_true(has_line(sent[i].text, b));
+
+	/* The trunk's INFO reaches the caller's new Contact (at its source address). */
+	in_dialog("INFO", ca, gw, alice, 3, NULL, "203.0.113.1", 5080);
+	i = find_sent(UAC_PORT, "INFO sip:alice@198.51.100.7:7000 SIP/2.0", 0);
+	assert_true(i >= 0);
+	/* The caller's BYE reaches the trunk's new Contact. */
+	in_dialog("BYE", cb, alice, gw, 3, NULL, "198.51.100.7", UAC_PORT);
+	i = find_sent(5080, "BYE sip:gw@203.0.113.1:5080 SIP/2.0", 0);
+	assert_true(i >= 0);
+	assert_null(strstr(sent[i].text, "198.51.100.7"));
+}
+
 int
 main(void)
 {
@@ -404,6 +492,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_th_call, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_th_bye_from_caller_and_481,
 			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_th_target_refresh, setup,
+			teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
