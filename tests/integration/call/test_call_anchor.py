@@ -592,6 +592,14 @@ def test(workdir):
     relay_once(workdir, 'dgcall-b', B, 31000, 'dgcall-a', A, 30000, op, ap,
                500, 'callee to caller')
 
+    # drongo-dp restarts mid-call: drongo re-programs the call with the
+    # relay ports both sides already have, and media flows again.
+    stop('dp')
+    start_dp(workdir)
+    check(wait_sessions(1) == 1, 'the call re-programmed after a restart')
+    relay_once(workdir, 'dgcall-a', A, 30000, 'dgcall-b', B, 31000, ap, op,
+               700, 'caller to callee after a data-plane restart')
+
     # A re-INVITE with a new caller port: both sides still see the relay,
     # and media follows the caller to its new port.
     alice.media = (A, 30010)
@@ -667,8 +675,10 @@ def test(workdir):
     check(r is not None and 400 <= r.status < 500,
           f'INVITE to an unknown user: {r.first if r else None}')
     c7.in_dialog('ACK', 1)
-    check(wait_sessions(0, EARLY_S + 3) == 0,
-          'a proxy refusal leaves no session once its dialog is gone')
+    check(wait_sessions(1, 3) == 1, 'the refused INVITE had been anchored')
+    n = wait_sessions(0, EARLY_S + 5)
+    check(n == 0, f'a proxy refusal leaves no session once its dialog is '
+          f'gone: {n} left')
 
     # SDP that cannot be anchored: 488, nothing reaches the callee.
     c4 = Call(alice, bob, f'dgcall-bad-{os.getpid()}')
