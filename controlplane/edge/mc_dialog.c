@@ -299,8 +299,8 @@ forward_rewritten(struct mc_dialog *md, const char *buf, size_t len,
 }
 
 static void
-respond(struct mc_dialog *md, struct mcd_call *c, const char *buf, size_t len,
-	const struct sockaddr_storage *src, struct sip_udp_sock *udp)
+respond(struct mc_dialog *md, struct mcd_call *c, int code, const char *buf,
+	size_t len, const struct sockaddr_storage *src, struct sip_udp_sock *udp)
 {
 	struct sockaddr_storage dst;
 	struct sip_perr perr;
@@ -319,10 +319,12 @@ respond(struct mc_dialog *md, struct mcd_call *c, const char *buf, size_t len,
 	}
 	if (sip_msg_response_dest(md->msg, src, false, &dst) < 0)
 		return;
-	snprintf(hdrs, sizeof(hdrs), "Reason: SIP;cause=%d;text=\"media\"\r\n",
-		c->fail_code);
-	n = sip_resp_build(md->out, MCD_MSG_MAX, md->msg, c->fail_code, NULL,
-		c->fail_tag, hdrs);
+	hdrs[0] = '\0';
+	if (code == 488 || code == 503)
+		snprintf(hdrs, sizeof(hdrs),
+			"Reason: SIP;cause=%d;text=\"media\"\r\n", code);
+	n = sip_resp_build(md->out, MCD_MSG_MAX, md->msg, code, NULL,
+		c->fail_tag, hdrs[0] != '\0' ? hdrs : NULL);
 	if (n < 0)
 		return;
 	(void)sip_udp_send(udp, (const struct sockaddr *)&dst,
@@ -341,8 +343,28 @@ refuse_full(struct mc_dialog *md, const struct sip_rx *rx)
 		return;
 	tmp->fail_code = 503;
 	md->stats.refused++;
-	respond(md, tmp, rx->buf, rx->len, rx->src, rx->udp);
+	respond(md, tmp, 503, rx->buf, rx->len, rx->src, rx->udp);
 	free(tmp);
+}
+
+/*
+ * A CANCEL for an INVITE still held for the orchestrator: the proxy has
+ * not seen that INVITE, so we end it here (RFC 3261 section 9.2): 200 to
+ * the CANCEL, 487 to the INVITE, and whatever the offer allocates is
+ * released when it completes.
+ */
+static void
+cancel_held(struct mc_dialog *md, struct mcd_call *c, const struct sip_rx *rx)
+{
+	respond(md, c, 200, rx->buf, rx->len, rx->src, rx->udp);
+	if (c->fail_code == 487)
+		return;		/* a retransmitted CANCEL */
+	c->fail_code = 487;
+	if (c->held.buf != NULL)
+		respond(md, c, 487, c->held.buf, c->held.len, &c->held.src,
+			c->held.udp);
+	mcd_release(c);
+	mcd_end(c, true);
 }
 
 /* Remembers what a BYE from us will need. */
@@ -411,7 +433,8 @@ held_done(void *arg, const struct mc_result *res)
 			c->allocated = true;
 		mcd_release(c);
 		free(h.buf);
-		mcd_end(c, false);
+		/* A cancelled INVITE keeps its 487 for retransmissions. */
+		mcd_end(c, c->fail_code != 0);
 		return;
 	}
 	is_req = h.len > 4 && memcmp(h.buf, "SIP/", 4) != 0;
@@ -422,7 +445,7 @@ held_done(void *arg, const struct mc_result *res)
 		c->fail_code = mc_dialog_sip_code(res->status);
 		if (is_req) {
 			md->stats.refused++;
-			respond(md, c, h.buf, h.len, &h.src, h.udp);
+			respond(md, c, c->fail_code, h.buf, h.len, &h.src, h.udp);
 			if (h.initial) {
 				free(h.buf);
 				mcd_end(c, true);
@@ -602,6 +625,11 @@ mc_dialog_rx(void *arg, const struct sip_rx *rx)
 	if (c->ended && c->fail_code != 0 && m->is_request &&
 			m->method == SIP_METHOD_ACK)
 		return;		/* the ACK of our own refusal */
+	if (m->is_request && m->method == SIP_METHOD_CANCEL &&
+			((c->busy && c->held.initial) || c->fail_code == 487)) {
+		cancel_held(md, c, rx);
+		return;
+	}
 	if (!carries_media(m) || (c->ended && c->fail_code == 0)) {
 		pass_rx(md, &c, rx);
 		/* An INVITE without SDP the proxy made nothing of. */
@@ -622,7 +650,8 @@ mc_dialog_rx(void *arg, const struct sip_rx *rx)
 	if (c->key == msg_key(m)) {
 		if (c->fail_code != 0) {
 			if (m->is_request)
-				respond(md, c, rx->buf, rx->len, rx->src, rx->udp);
+				respond(md, c, c->fail_code, rx->buf, rx->len, rx->src,
+				rx->udp);
 			return;
 		}
 		if (c->sdp != NULL)
@@ -640,7 +669,8 @@ mc_dialog_rx(void *arg, const struct sip_rx *rx)
 			c->call_id, c->fail_code, strerror(-err));
 		if (m->is_request) {
 			md->stats.refused++;
-			respond(md, c, rx->buf, rx->len, rx->src, rx->udp);
+			respond(md, c, c->fail_code, rx->buf, rx->len, rx->src,
+				rx->udp);
 		} else {
 			md->stats.answer_failed++;
 			mcd_release(c);

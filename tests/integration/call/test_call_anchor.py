@@ -652,6 +652,38 @@ def test(workdir):
         c3.in_dialog('ACK', 1)
         check(wait_sessions(0) == 0, 'CANCEL released the data-plane session')
 
+    # CANCEL while drongo still holds the INVITE (drongo-dp frozen, so the
+    # allocation waits): drongo answers 200 and 487 itself, the callee
+    # never sees the INVITE, and nothing stays allocated.
+    c8 = Call(alice, bob, f'dgcall-hold-{os.getpid()}')
+    procs['dp'].send_signal(signal.SIGSTOP)
+    try:
+        c8.invite()
+        time.sleep(0.2)
+        alice.send(f'CANCEL sip:bob@{DOMAIN} SIP/2.0\r\n'
+                   f'Via: SIP/2.0/UDP {alice.addr};branch={c8.inv_branch};rport\r\n'
+                   'Max-Forwards: 70\r\n'
+                   f'From: <sip:alice@{DOMAIN}>;tag={c8.ftag}\r\n'
+                   f'To: <sip:bob@{DOMAIN}>\r\nCall-ID: {c8.cid}\r\n'
+                   'CSeq: 1 CANCEL\r\n')
+        got = {}
+        deadline = time.time() + 3
+        while time.time() < deadline and len(got) < 2:
+            r = alice.recv(lambda m: m.one('call-id') == c8.cid and
+                           m.status >= 200, deadline - time.time())
+            if r is None:
+                break
+            got[r.one('cseq').split()[-1]] = r.status
+    finally:
+        procs['dp'].send_signal(signal.SIGCONT)
+    check(got == {'CANCEL': 200, 'INVITE': 487},
+          f'CANCEL of a held INVITE: {got}')
+    c8.in_dialog('ACK', 1)
+    check(bob.recv(lambda m: m.method == 'INVITE' and
+                   m.one('call-id') == c8.cid, 2.5) is None,
+          'the cancelled INVITE never reached the callee')
+    check(wait_sessions(0) == 0, 'a cancelled held INVITE leaves no session')
+
     # A busy callee: the final failure releases what the offer allocated.
     c6 = Call(alice, bob, f'dgcall-busy-{os.getpid()}')
     c6.invite()
@@ -770,8 +802,8 @@ def test(workdir):
         check(st.get('media_timeouts') == 1, f'media_timeouts: {st}')
         check(st.get('answer_failed') == 0, f'answer_failed: {st}')
         # Offers and answers of calls 1 (2 + re-INVITE 2), 2 (2), CANCEL (1),
-        # busy (1), unknown user (1) and the late offer (2).
-        check(st.get('held') == 11, f'held: {st}')
+        # held and cancelled (1), busy (1), unknown user (1), late offer (2).
+        check(st.get('held') == 12, f'held: {st}')
 
 
 def main():
