@@ -388,9 +388,14 @@ sip_edge_create(struct sip_edge **out, struct uring_loop *loop,
 	e->n_udp = n_udp;
 	e->tcp = tcp;
 	uring_timer_init(&e->sweep, edge_on_sweep);
-	err = sip_edge_conf_load_file(&e->ec,
-		strcmp(conf->source, "<embedded>") == 0 ? NULL : conf->source,
-		errbuf, errlen);
+	/* The embedded default is a file too: its edge section counts. */
+	if (strcmp(conf->source, "<embedded>") == 0)
+		err = sip_edge_conf_load_buf(&e->ec, conf->source,
+			cp_conf_default_yaml, cp_conf_default_len, errbuf,
+			errlen);
+	else
+		err = sip_edge_conf_load_file(&e->ec, conf->source, errbuf,
+			errlen);
 	if (err < 0)
 		goto out_free;
 	if (!e->ec.present) {

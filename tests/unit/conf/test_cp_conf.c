@@ -126,8 +126,9 @@ test_good_file(void **state)
 }
 
 /*
- * The embedded default is the shipped file's bytes, and it, the shipped
- * file and an empty file all mean the same configuration.
+ * The embedded default is the shipped file's bytes and means the same
+ * configuration; it is the appliance (media anchored in the local data
+ * plane), where an empty file leaves media optional.
  */
 static void
 test_embedded_default_is_shipped_file(void **state)
@@ -157,6 +158,8 @@ test_embedded_default_is_shipped_file(void **state)
 		"udp:[::]:5060");
 	assert_string_equal(cp_listen_str(&def.listen[3], buf, sizeof(buf)),
 		"tcp:[::]:5060");
+	assert_int_equal(def.media.required, CP_MEDIA_REQUIRED_TRUE);
+	assert_int_equal(empty.media.required, CP_MEDIA_REQUIRED_AUTO);
 	/* Same meaning: equal apart from where it came from and line numbers. */
 	memset(def.source, 0, sizeof(def.source));
 	memset(file.source, 0, sizeof(file.source));
@@ -164,6 +167,7 @@ test_embedded_default_is_shipped_file(void **state)
 	for (len = 0; len < CP_CONF_MAX_LISTEN; len++)
 		empty.listen[len].line = def.listen[len].line;
 	assert_memory_equal(&def, &file, sizeof(def));
+	empty.media.required = def.media.required;
 	assert_memory_equal(&def, &empty, sizeof(def));
 }
 
