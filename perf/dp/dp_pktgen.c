@@ -35,6 +35,23 @@
  * --latch-pps: pace of the latching rounds (default 50000); with a million
  * sessions one round at that pace takes 40 s.
  *
+ * --srtp rtp2rtp|rtp2srtp|srtp2rtp|srtp2srtp [--suite 80|32|gcm]: one-way
+ * runs for the SRTP rows. Every session is created with SRTP keys on the
+ * legs the mode names (leg 0 is the ingress, leg 1 the egress; leg 1's peer
+ * is given as from SDP, so only leg 0 is latched) and traffic is sent on
+ * leg 0 only. An SRTP ingress is protected by the generator itself, per
+ * packet, inside the timed loop, with the data plane's own engine
+ * (dp_srtp, cryptodev backend on crypto_aesni_mb): replay protection forbids
+ * replaying a pre-protected ring, and protecting a whole run ahead of time
+ * would take gigabytes, so this costs the generator what unprotect costs
+ * the relay (the ceiling_pps of the result says where that puts it). An
+ * SRTP egress cannot be read back without unprotecting it: every packet is
+ * checked for its headers, ports and exact length (plain + tag), the trial
+ * it belongs to by its sequence number, and session 0's packets are
+ * unprotected with the keys the relay was given (a packet that fails counts
+ * as bad); latency then comes from session 0's packets only. rtp2rtp is
+ * the plain relay under the same one-way load, the baseline of the rows.
+ *
  * Output: key=value lines: "setup ...", one "trial ..." per trial, and one
  * "result ..." line at the end.
  */
@@ -62,6 +79,7 @@
 #include <rte_udp.h>
 
 #include "dg_client.h"
+#include "dp_srtp.h"
 
 #define GEN_BURST 32u
 #define GEN_RING 1024u
@@ -83,8 +101,19 @@ struct gen_stamp {
 	uint64_t tsc;
 } __attribute__((packed));
 
+/* One-way SRTP runs: which legs carry SRTP (leg 0 in, leg 1 out). */
+enum gen_srtp_mode {
+	GEN_SRTP_OFF,			/* both legs plain, traffic both ways */
+	GEN_SRTP_RTP2RTP,
+	GEN_SRTP_RTP2SRTP,
+	GEN_SRTP_SRTP2RTP,
+	GEN_SRTP_SRTP2SRTP,
+};
+
 struct gen_opts {
 	bool relay;
+	enum gen_srtp_mode srtp;
+	enum dp_srtp_suite suite;
 	unsigned int instance;
 	uint32_t sessions;
 	uint32_t relay_ip;		/* network order: the first of */
@@ -116,9 +145,18 @@ struct gen {
 	struct rte_ether_addr peer_mac;	/* drongo-dp's (relay) */
 	uint16_t (*rport)[2];		/* relay port of each session leg */
 	uint32_t *last_seq;		/* newest seq back, per session leg */
+	uint32_t *tx_seq;		/* last seq sent, per session leg */
+	uint32_t *trial_seq0;		/* tx_seq when the trial began */
 	uint64_t hz;
 	uint32_t trial;
-	uint32_t rtp_seq;
+	bool in_srtp;			/* leg 0 unprotects: we protect */
+	bool out_srtp;			/* leg 1 protects: we check the tag */
+	uint32_t step;			/* 2: leg 0 only, 1: both legs */
+	uint16_t tag;			/* bytes protect adds */
+	struct dp_srtp_worker *sw;
+	uint32_t *pctx;			/* protect context of each session */
+	uint32_t uctx;			/* unprotect context of session 0's egress */
+	uint64_t sampled;		/* session 0 packets unprotected */
 	uint32_t next;			/* next session leg to send on */
 	struct gen_trial t;
 };
@@ -300,7 +338,7 @@ gen_build(struct gen *g, struct rte_mbuf *m, uint32_t s, uint32_t leg,
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
 	uint8_t *rtp = (uint8_t *)(udp + 1);
 	struct gen_stamp st;
-	uint32_t seq = ++g->rtp_seq;
+	uint32_t seq = ++g->tx_seq[2 * s + leg];
 
 	rte_ether_addr_copy(&g->peer_mac, &eh->dst_addr);
 	rte_ether_addr_copy(&g->mac, &eh->src_addr);
@@ -335,6 +373,90 @@ gen_build(struct gen *g, struct rte_mbuf *m, uint32_t s, uint32_t leg,
 	m->data_len = m->pkt_len = len;
 }
 
+/* Fix IPv4 and UDP lengths and the IPv4 checksum after SRTP changed the
+ * RTP packet's length to @p rtp_len. */
+static void
+gen_set_len(struct rte_mbuf *m, uint16_t rtp_len)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+							  RTE_ETHER_HDR_LEN);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(8u + rtp_len));
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(28u + rtp_len));
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	m->data_len = m->pkt_len = (uint16_t)(GEN_HDRS + rtp_len);
+}
+
+/*
+ * An SRTP packet out of leg 1: the stamp is encrypted. The session is its
+ * SSRC, the leg 0 (one-way), the length must be the plain one plus the tag;
+ * session 0's packets are unprotected (tag, keys, payload all checked) and
+ * give the stamp, the others a stamp of the current trial without a TSC
+ * (the caller judges the trial by sequence number). Returns -EBADMSG.
+ */
+static int
+gen_srtp_input(struct gen *g, struct rte_mbuf *m, struct gen_stamp *st)
+{
+	uint8_t *rtp = rte_pktmbuf_mtod_offset(m, uint8_t *, GEN_HDRS);
+	struct dp_srtp_pkt sp;
+	uint32_t s;
+
+	if (m->data_len != GEN_HDRS + GEN_RTP + g->o.payload + g->tag ||
+	    rtp[0] != 0x80)
+		return -EBADMSG;
+	memcpy(&s, rtp + 8, 4);
+	if (s != 0) {
+		st->magic = GEN_MAGIC;
+		st->trial = g->trial;
+		st->session = s;
+		st->leg = 0;
+		st->tsc = 0;
+		return 0;
+	}
+	memset(&sp, 0, sizeof(sp));
+	sp.m = m;
+	sp.ctx = g->uctx;
+	sp.off = GEN_HDRS;
+	sp.len = (uint16_t)(GEN_RTP + g->o.payload + g->tag);
+	sp.op = DP_SRTP_OP_RTP;
+	if (dp_srtp_burst_process(g->sw, &sp, 1) != 1 ||
+	    sp.len != GEN_RTP + g->o.payload)
+		return -EBADMSG;
+	g->sampled++;
+	memcpy(st, rtp + GEN_RTP, sizeof(*st));
+	return 0;
+}
+
+/* Protect a burst of built packets in place (SRTP ingress); packets the
+ * engine refuses are freed. Returns how many are left in @p pkts. */
+static unsigned int
+gen_srtp_protect(struct gen *g, struct rte_mbuf **pkts, const uint32_t *keys,
+		 unsigned int n)
+{
+	struct dp_srtp_pkt sp[GEN_BURST];
+	unsigned int i, k;
+
+	for (i = 0; i < n; i++) {
+		sp[i].m = pkts[i];
+		sp[i].ctx = g->pctx[keys[i] >> 1];
+		sp[i].off = GEN_HDRS;
+		sp[i].len = (uint16_t)(GEN_RTP + g->o.payload);
+		sp[i].op = DP_SRTP_OP_RTP;
+	}
+	(void)dp_srtp_burst_process(g->sw, sp, (uint16_t)n);
+	for (i = 0, k = 0; i < n; i++) {
+		if (sp[i].verdict != DP_SRTP_OK) {
+			rte_pktmbuf_free(pkts[i]);
+			continue;
+		}
+		gen_set_len(pkts[i], sp[i].len);
+		pkts[k++] = pkts[i];
+	}
+	return k;
+}
+
 /* Check a packet that came back and account for it. */
 static void
 gen_input(struct gen *g, struct rte_mbuf *m, uint64_t now)
@@ -354,7 +476,14 @@ gen_input(struct gen *g, struct rte_mbuf *m, uint64_t now)
 		g->t.bad++;
 		return;
 	}
-	memcpy(&st, (uint8_t *)(udp + 1) + GEN_RTP, sizeof(st));
+	if (g->out_srtp) {
+		if (gen_srtp_input(g, m, &st) < 0) {
+			g->t.bad++;
+			return;
+		}
+	} else {
+		memcpy(&st, (uint8_t *)(udp + 1) + GEN_RTP, sizeof(st));
+	}
 	if (st.magic != GEN_MAGIC || st.session >= g->o.sessions || st.leg > 1) {
 		g->t.bad++;
 		return;
@@ -385,12 +514,14 @@ gen_input(struct gen *g, struct rte_mbuf *m, uint64_t now)
 		return;
 	}
 	g->last_seq[2 * s + st.leg] = seq;
-	if (st.trial != g->trial) {
+	if (st.trial != g->trial ||
+	    (g->out_srtp && seq - g->trial_seq0[2 * s + st.leg] - 1 >= 0x80000000u)) {
 		g->t.stale++;
 		return;
 	}
 	g->t.rx++;
-	gen_hist_add(&g->t, gen_ns(g, now - st.tsc));
+	if (st.tsc != 0)
+		gen_hist_add(&g->t, gen_ns(g, now - st.tsc));
 }
 
 static void
@@ -419,16 +550,20 @@ gen_tx_keys(struct gen *g, const uint32_t *keys, unsigned int n)
 {
 	struct rte_mbuf *pkts[GEN_BURST];
 	uint64_t tsc = rte_rdtsc();
-	unsigned int i, sent;
+	unsigned int i, sent, built = n;
 
 	if (rte_pktmbuf_alloc_bulk(g->mp, pkts, n) != 0)
 		return 0;
 	for (i = 0; i < n; i++)
 		gen_build(g, pkts[i], keys[i] >> 1, keys[i] & 1u, tsc);
-	sent = rte_eth_tx_burst(0, 0, pkts, (uint16_t)n);
-	for (i = sent; i < n; i++)
+	if (g->in_srtp)
+		built = gen_srtp_protect(g, pkts, keys, n);
+	sent = rte_eth_tx_burst(0, 0, pkts, (uint16_t)built);
+	for (i = sent; i < built; i++)
 		rte_pktmbuf_free(pkts[i]);
-	return sent;
+	/* A packet protected but not sent used its index: counted as sent
+	 * and lost rather than sent again under the same index. */
+	return g->in_srtp ? built : sent;
 }
 
 /* Send @p n packets on the next session legs; returns how many went. */
@@ -440,10 +575,10 @@ gen_tx(struct gen *g, unsigned int n)
 
 	for (i = 0; i < n; i++) {
 		keys[i] = k;
-		k = k + 1 == 2 * g->o.sessions ? 0 : k + 1;
+		k = k + g->step >= 2 * g->o.sessions ? 0 : k + g->step;
 	}
 	sent = gen_tx_keys(g, keys, n);
-	g->next = (uint32_t)(((uint64_t)g->next + sent) % (2ull * g->o.sessions));
+	g->next = sent < n ? keys[sent] : k;
 	return sent;
 }
 
@@ -459,6 +594,9 @@ gen_trial_run(struct gen *g, double rate)
 
 	memset(&g->t, 0, sizeof(g->t));
 	g->trial++;
+	if (g->out_srtp)
+		memcpy(g->trial_seq0, g->tx_seq,
+		       2 * (size_t)g->o.sessions * sizeof(*g->tx_seq));
 	t0 = rte_rdtsc();
 	end = t0 + g->hz * g->o.trial_ms / 1000u;
 	while ((now = rte_rdtsc()) < end && !gen_quit) {
@@ -545,6 +683,91 @@ gen_rss_kb(uint32_t pid)
 	return kb;
 }
 
+/* Master key and salt of session @p s, leg @p leg, direction @p out (0:
+ * what the leg's peer protects with, 1: what the relay protects with toward
+ * it): distinct for every one, so SRTP to SRTP is always re-keyed. */
+static void
+gen_key(uint32_t s, uint32_t leg, uint32_t out, uint8_t *key, uint8_t *salt)
+{
+	uint32_t x = s * 4u + leg * 2u + out, i;
+
+	for (i = 0; i < DG_SRTP_KEY_LEN; i++)
+		key[i] = (uint8_t)((x >> (8 * (i % 4))) ^ (i * 37u + 11u));
+	for (i = 0; i < DG_SRTP_SALT_LEN; i++)
+		salt[i] = (uint8_t)((x >> (8 * (i % 4))) ^ (i * 53u + 7u));
+}
+
+/* The SRTP part of session @p s's SESSION_CREATE (one-way runs). */
+static void
+gen_session_srtp(const struct gen *g, struct dg_msg_session *ms, uint32_t s)
+{
+	uint8_t suite = (uint8_t)(g->o.suite + 1u);	/* dg: NONE first */
+	uint32_t i;
+
+	for (i = 0; i < 2; i++) {
+		struct dg_msg_leg *l = &ms->leg[i];
+
+		if (i == 0 ? g->in_srtp : g->out_srtp)
+			l->srtp_suite = suite;
+		gen_key(s, i, 0, l->srtp_in.key, l->srtp_in.salt);
+		gen_key(s, i, 1, l->srtp_out.key, l->srtp_out.salt);
+	}
+	/* Leg 1's peer as SDP gives it: nothing is ever sent on leg 1. */
+	ms->leg[1].peer_family = DG_AF_INET;
+	memcpy(ms->leg[1].peer_addr, &g->o.gen_ip, 4);
+	ms->leg[1].peer_rtp_port = gen_pport(s, 1);
+}
+
+/* The generator's own SRTP contexts: protect with each session's leg 0
+ * ingress keys; unprotect session 0's egress with its leg 1 keys. */
+static int
+gen_srtp_setup(struct gen *g)
+{
+	struct dp_srtp_ctx_params p;
+	struct dp_srtp_conf conf;
+	struct dp_srtp_key k;
+	uint32_t s;
+	int ret;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.backend = DP_SRTP_BACKEND_CRYPTODEV;
+	conf.nb_workers = 1;
+	conf.nb_ctx = g->o.sessions + 4;
+	conf.nb_sessions = 2 * conf.nb_ctx;
+	conf.socket_id = (int)rte_socket_id();
+	ret = dp_srtp_init(&conf);
+	if (ret == 0)
+		ret = dp_srtp_worker_create(&g->sw, 0);
+	if (ret < 0)
+		return ret;
+	memset(&p, 0, sizeof(p));
+	p.flags = DP_SRTP_F_SSRC_ANY | DP_SRTP_F_NO_RTCP;
+	if (g->in_srtp) {
+		g->pctx = calloc(g->o.sessions, sizeof(*g->pctx));
+		if (g->pctx == NULL)
+			return -ENOMEM;
+		p.dir = DP_SRTP_DIR_PROTECT;
+		for (s = 0; s < g->o.sessions; s++) {
+			k.suite = g->o.suite;
+			gen_key(s, 0, 0, k.master_key, k.master_salt);
+			ret = dp_srtp_ctx_create(g->sw, &p, &k);
+			if (ret < 0)
+				return ret;
+			g->pctx[s] = (uint32_t)ret;
+		}
+	}
+	if (g->out_srtp) {
+		p.dir = DP_SRTP_DIR_UNPROTECT;
+		k.suite = g->o.suite;
+		gen_key(0, 1, 1, k.master_key, k.master_salt);
+		ret = dp_srtp_ctx_create(g->sw, &p, &k);
+		if (ret < 0)
+			return ret;
+		g->uctx = (uint32_t)ret;
+	}
+	return 0;
+}
+
 /* Create the sessions through the rings, pipelined. */
 static int
 gen_sessions_create(struct gen *g, struct dg_client *cl)
@@ -568,6 +791,8 @@ gen_sessions_create(struct gen *g, struct dg_client *cl)
 				memcpy(m.u.session.leg[i].relay_addr, &ip, 4);
 				m.u.session.leg[i].flags = DG_LEG_F_RTCP_MUX;
 			}
+			if (g->o.srtp != GEN_SRTP_OFF)
+				gen_session_srtp(g, &m.u.session, s);
 			w = dg_client_pick_worker(cl);
 			if (w < 0) {
 				fprintf(stderr, "dp_pktgen: no worker for session %u: %s\n",
@@ -650,6 +875,9 @@ gen_latch(struct gen *g, double rate)
 	for (round = 0; round < 8 && !gen_quit; round++) {
 		memset(&g->t, 0, sizeof(g->t));
 		g->trial++;
+		if (g->out_srtp)
+			memcpy(g->trial_seq0, g->tx_seq,
+			       2 * (size_t)g->o.sessions * sizeof(*g->tx_seq));
 		t0 = rte_rdtsc();
 		sent = 0;
 		k = 0;
@@ -658,7 +886,7 @@ gen_latch(struct gen *g, double rate)
 			while (n < GEN_BURST && k < total) {
 				if (g->last_seq[k] == 0)
 					keys[n++] = k;
-				k++;
+				k += g->step;
 			}
 			/* Pace: wait until this burst is due. */
 			while ((double)(rte_rdtsc() - t0) * rate / (double)g->hz <
@@ -676,7 +904,7 @@ gen_latch(struct gen *g, double rate)
 		drain = rte_rdtsc() + g->hz / 5u;
 		while (rte_rdtsc() < drain)
 			gen_rx(g);
-		for (missing = 0, k = 0; k < total; k++)
+		for (missing = 0, k = 0; k < total; k += g->step)
 			missing += g->last_seq[k] == 0;
 		printf("latch round=%u sent=%" PRIu64 " missing=%" PRIu64 "\n",
 		       round, sent, missing);
@@ -704,9 +932,15 @@ gen_args(struct gen_opts *o, int argc, char **argv)
 		{ "relay-ips", required_argument, NULL, 'a' },
 		{ "txq", required_argument, NULL, 'x' },
 		{ "latch-pps", required_argument, NULL, 'L' },
+		{ "srtp", required_argument, NULL, 'S' },
+		{ "suite", required_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt;
+	static const char *const modes[] = {
+		"off", "rtp2rtp", "rtp2srtp", "srtp2rtp", "srtp2srtp", NULL,
+	};
+	static const char *const suites[] = { "80", "32", "gcm", NULL };
+	int opt, i;
 
 	o->sessions = 1000;
 	o->trial_ms = 500;
@@ -764,6 +998,20 @@ gen_args(struct gen_opts *o, int argc, char **argv)
 		case 'L':
 			o->latch_pps = strtod(optarg, NULL);
 			break;
+		case 'S':
+			for (i = 0; modes[i] != NULL && strcmp(modes[i], optarg) != 0; i++)
+				;
+			if (modes[i] == NULL)
+				return -EINVAL;
+			o->srtp = (enum gen_srtp_mode)i;
+			break;
+		case 'U':
+			for (i = 0; suites[i] != NULL && strcmp(suites[i], optarg) != 0; i++)
+				;
+			if (suites[i] == NULL)
+				return -EINVAL;
+			o->suite = (enum dp_srtp_suite)i;
+			break;
 		default:
 			return -EINVAL;
 		}
@@ -774,6 +1022,7 @@ gen_args(struct gen_opts *o, int argc, char **argv)
 	    o->rxq == 0 || o->rxq > 16 || o->txq > 16 ||
 	    !(o->latch_pps >= 1000.0) || o->relay_ips == 0 ||
 	    o->relay_ips > DG_SHM_MAX_ADDRS_ALL ||
+	    (o->srtp != GEN_SRTP_OFF && !o->relay) ||
 	    o->payload < sizeof(struct gen_stamp) || o->payload > 1400)
 		return -EINVAL;
 	return 0;
@@ -832,11 +1081,17 @@ gen_search(struct gen *g)
 	gen_trial_print(g, rate, offered, gen_trial_ok(g, rate, offered));
 	/* Within 5 % of what the generator can send at all: the target kept
 	 * up with the generator, and its own limit is higher. */
-	printf("result mode=%s sessions=%u max_pps=%.0f ceiling_pps=%.0f"
+	static const char *const srtp_names[] = {
+		"off", "rtp2rtp", "rtp2srtp", "srtp2rtp", "srtp2srtp",
+	};
+
+	printf("result mode=%s srtp=%s sampled=%" PRIu64
+	       " sessions=%u max_pps=%.0f ceiling_pps=%.0f"
 	       " bound=%s"
 	       " p50_ns=%" PRIu64 " p99_ns=%" PRIu64 " p999_ns=%" PRIu64
 	       " light_pps=%.0f light_p50_ns=%" PRIu64 " light_p99_ns=%" PRIu64
-	       " frame_bytes=%u\n", g->o.relay ? "relay" : "fwd", g->o.sessions,
+	       " frame_bytes=%u\n", g->o.relay ? "relay" : "fwd",
+	       srtp_names[g->o.srtp], g->sampled, g->o.sessions,
 	       lo, ceiling, lo >= 0.95 * ceiling ? "generator" : "target",
 	       p50, p99, p999, rate, gen_hist_quantile(&g->t, 0.5),
 	       gen_hist_quantile(&g->t, 0.99),
@@ -868,13 +1123,24 @@ main(int argc, char **argv)
 			"usage: dp_pktgen EAL-ARGS -- --mode relay|fwd [--instance N]\n"
 			"  [--sessions N] [--relay-ip A] [--gen-ip A] [--trial-ms MS]\n"
 			"  [--loss FRACTION] [--payload BYTES] [--budget-s S] [--rxq N]\n"
-			"  [--txq N] [--relay-ips N] [--latch-pps N]\n");
+			"  [--txq N] [--relay-ips N] [--latch-pps N]\n"
+			"  [--srtp rtp2rtp|rtp2srtp|srtp2rtp|srtp2srtp] [--suite 80|32|gcm]\n");
 		return 2;
 	}
 	g->rport = calloc(g->o.sessions, sizeof(*g->rport));
 	g->last_seq = calloc(2 * (size_t)g->o.sessions, sizeof(*g->last_seq));
-	if (g->rport == NULL || g->last_seq == NULL)
+	g->tx_seq = calloc(2 * (size_t)g->o.sessions, sizeof(*g->tx_seq));
+	g->trial_seq0 = calloc(2 * (size_t)g->o.sessions, sizeof(*g->trial_seq0));
+	if (g->rport == NULL || g->last_seq == NULL || g->tx_seq == NULL ||
+	    g->trial_seq0 == NULL)
 		return 1;
+	g->step = g->o.srtp == GEN_SRTP_OFF ? 1u : 2u;
+	g->in_srtp = g->o.srtp == GEN_SRTP_SRTP2RTP ||
+		g->o.srtp == GEN_SRTP_SRTP2SRTP;
+	g->out_srtp = g->o.srtp == GEN_SRTP_RTP2SRTP ||
+		g->o.srtp == GEN_SRTP_SRTP2SRTP;
+	g->tag = g->o.suite == DP_SRTP_AES_CM_128_HMAC_SHA1_80 ? 10 :
+		g->o.suite == DP_SRTP_AES_CM_128_HMAC_SHA1_32 ? 4 : 16;
 	g->hz = rte_get_tsc_hz();
 	signal(SIGINT, gen_on_signal);
 	signal(SIGTERM, gen_on_signal);
@@ -884,6 +1150,10 @@ main(int argc, char **argv)
 	if (g->mp == NULL || rte_eth_dev_count_avail() < 1 ||
 	    gen_port_init(g) != 0) {
 		fprintf(stderr, "dp_pktgen: port 0 setup failed (give a --vdev)\n");
+		return 1;
+	}
+	if ((g->in_srtp || g->out_srtp) && (ret = gen_srtp_setup(g)) < 0) {
+		fprintf(stderr, "dp_pktgen: SRTP engine: %s\n", strerror(-ret));
 		return 1;
 	}
 	printf("port ready\n");
