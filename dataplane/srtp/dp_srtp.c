@@ -191,11 +191,11 @@ dp_srtp_ctx_alloc(struct dp_srtp_worker *w, const struct dp_srtp_ctx_params *p,
 	c->rtp_tag = (uint8_t)dp_srtp_suite_rtp_tag(suite);
 	if (!(p->flags & DP_SRTP_F_NO_RTCP))
 		c->rtcp_tag = dp_srtp_suite_gcm(suite) ? DP_SRTP_GCM_TAG : DP_SRTP_CM_TAG_80;
-	if (!(p->flags & DP_SRTP_F_SSRC_ANY)) {
-		c->rtp.ssrc = p->ssrc;
-		c->rtp.flags = DP_SRTP_S_SSRC;
-		c->rtcp.ssrc = p->ssrc;
-		c->rtcp.flags = DP_SRTP_S_SSRC;
+	if (p->flags & DP_SRTP_F_SSRC_ANY) {
+		c->ssrc_any = 1;
+	} else {
+		dp_srtp_slot_reset(&c->rtp[0], p->ssrc);
+		dp_srtp_slot_reset(&c->rtcp[0], p->ssrc);
 	}
 	c->in_use = 1;
 	*out = c;
@@ -222,17 +222,21 @@ dp_srtp_ctx_create_session(struct dp_srtp_worker *w, const struct dp_srtp_ctx_pa
 		uint8_t suite, const struct dp_srtp_session_keys *sk, uint32_t srtcp_last)
 {
 	struct dp_srtp_ctx *c;
-	int idx, err;
+	int idx, err, i;
 
 	if (!dp_srtp_params_ok(w, p, suite) || w->backend != DP_SRTP_BACKEND_CRYPTODEV)
 		return -EINVAL;
 	idx = dp_srtp_ctx_alloc(w, p, suite, &c);
 	if (idx < 0)
 		return idx;
-	memcpy(c->rtp.salt, sk->rtp_salt, DP_SRTP_SALT_MAX);
-	memcpy(c->rtcp.salt, sk->rtcp_salt, DP_SRTP_SALT_MAX);
-	if (p->dir == DP_SRTP_DIR_PROTECT)
-		c->rtcp.index = srtcp_last;
+	for (i = 0; i < DP_SRTP_SSRC_SLOTS; i++) {
+		memcpy(c->rtp[i].salt, sk->rtp_salt, DP_SRTP_SALT_MAX);
+		memcpy(c->rtcp[i].salt, sk->rtcp_salt, DP_SRTP_SALT_MAX);
+	}
+	if (p->dir == DP_SRTP_DIR_PROTECT) {
+		c->srtcp_first = srtcp_last;
+		c->rtcp[0].index = srtcp_last;
+	}
 	err = dp_srtp_cdev_ctx_init(w, c, sk, c->rtcp_tag != 0);
 	if (err < 0) {
 		if (err == -ENOSPC)
@@ -328,17 +332,23 @@ dp_srtp_burst_prefetch(struct dp_srtp_worker *w, const struct dp_srtp_pkt *pkts,
 	uint32_t l;
 	uint16_t i;
 
-	for (i = 0; i < n; i++)
-		if (pkts[i].ctx < w->nb_ctx)
-			rte_prefetch0((const uint8_t *)&w->ctx[pkts[i].ctx] +
-					(pkts[i].op == DP_SRTP_OP_RTCP ? RTE_CACHE_LINE_SIZE : 0));
+	/* The parameters, the first slot's SSRC (every look-up starts there) and SRTCP's first slot. */
+	for (i = 0; i < n; i++) {
+		if (pkts[i].ctx >= w->nb_ctx)
+			continue;
+		c = &w->ctx[pkts[i].ctx];
+		rte_prefetch0(&c->suite);
+		rte_prefetch0(&c->rtp[0]);
+		if (pkts[i].op == DP_SRTP_OP_RTCP)
+			rte_prefetch0(&c->rtcp[0]);
+	}
 	if (w->backend != DP_SRTP_BACKEND_CRYPTODEV)
 		return;
 	for (i = 0; i < n; i++) {
 		if (pkts[i].ctx >= w->nb_ctx)
 			continue;
 		c = &w->ctx[pkts[i].ctx];
-		s = pkts[i].op == DP_SRTP_OP_RTCP ? &c->rtcp : &c->rtp;
+		s = pkts[i].op == DP_SRTP_OP_RTCP ? &c->rtcp[0] : &c->rtp[0];
 		sess = s->sess;
 		/* A run of one session needs its lines once. */
 		if (sess == NULL || sess == prev)

@@ -91,14 +91,14 @@ struct dp_srtp_key {
 };
 
 /** Context flags. */
-#define DP_SRTP_F_SSRC_ANY	0x1	/**< latch the SSRC of the first authentic packet */
+#define DP_SRTP_F_SSRC_ANY	0x1	/**< take any SSRC, each with its own stream state */
 #define DP_SRTP_F_NO_RTCP	0x2	/**< RTP only: no SRTCP crypto session */
 
 /** Parameters of dp_srtp_ctx_create(). */
 struct dp_srtp_ctx_params {
 	enum dp_srtp_dir dir;
 	uint32_t flags;
-	/** Expected SSRC of RTP and RTCP unless DP_SRTP_F_SSRC_ANY. */
+	/** The only SSRC of RTP and RTCP unless DP_SRTP_F_SSRC_ANY. */
 	uint32_t ssrc;
 };
 
@@ -129,6 +129,8 @@ struct dp_srtp_stats {
 	uint64_t bursts;
 	/** GCM sessions made for another RTP header length (see burst_process). */
 	uint64_t gcm_layout_sessions;
+	/** SSRCs dropped from a context to make room for a new one (see burst_process). */
+	uint64_t ssrc_evicted;
 };
 
 struct dp_srtp_worker;
@@ -213,8 +215,8 @@ dp_srtp_burst_prefetch(struct dp_srtp_worker *w, const struct dp_srtp_pkt *pkts,
  * packets in place and set pkts[i].verdict. Packets of one context are
  * judged in the order given. On DP_SRTP_OK the mbuf length is adjusted
  * (trailer stripped on unprotect, tag and SRTCP index appended on protect)
- * and the context's state (rollover counter, replay window, SRTCP index,
- * latched SSRC) has advanced. On any other verdict the context's state is
+ * and the context's state (rollover counter, replay window, SRTCP index of
+ * the packet's SSRC) has advanced. On any other verdict the context's state is
  * unchanged and the packet's bytes are unspecified: drop it.
  *
  * Latching: the verdict is known before anything else of the session is
@@ -222,9 +224,16 @@ dp_srtp_burst_prefetch(struct dp_srtp_worker *w, const struct dp_srtp_pkt *pkts,
  * verdict is DP_SRTP_OK.
  *
  * What a context accepts (both backends alike unless said):
- * - one SSRC per RTP and per RTCP direction: the given one, or with
- *   DP_SRTP_F_SSRC_ANY the first authentic packet's; another SSRC is
- *   DP_SRTP_BAD_HEADER (new keys or a new SSRC come with a new context);
+ * - without DP_SRTP_F_SSRC_ANY, the given SSRC only (another is
+ *   DP_SRTP_BAD_HEADER); with it, any SSRC under the context's keys, as
+ *   libsrtp2's ssrc_any_inbound/outbound: each SSRC has its own rollover
+ *   counter, replay window and SRTCP index (RTP and SRTCP of one SSRC share
+ *   a slot). A new SSRC starts from ROC 0 and an empty window and takes a
+ *   slot only with a packet whose verdict is DP_SRTP_OK, so a forged one
+ *   changes nothing. A context holds a few SSRCs (4); a new one past that
+ *   evicts the least recently used (counted in ssrc_evicted), which starts
+ *   afresh if it comes back. A packet whose SSRC is evicted by another
+ *   packet of the same burst is DP_SRTP_BAD_HEADER;
  * - no MKI; SRTCP always encrypted (E = 0 is refused, as libsrtp2 refuses
  *   it); the first SRTCP index sent is 1, as libsrtp2 sends it;
  * - protect refuses an RTP index it already sent (DP_SRTP_REPLAY_DUP) or one

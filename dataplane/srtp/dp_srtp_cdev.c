@@ -216,28 +216,31 @@ int
 dp_srtp_cdev_ctx_init(struct dp_srtp_worker *w, struct dp_srtp_ctx *c,
 		const struct dp_srtp_session_keys *sk, bool rtcp)
 {
-	int err = 0;
-
 	struct dp_srtp_gcm_alt *alt = &w->alt[c - w->ctx];
+	void *rs, *cs = NULL;
+	int err = 0, i;
 
 	/* AAD of 12 bytes: an RTP header without CSRC/extension, or SRTCP's
 	 * header and E||index. */
-	c->rtp.sess = dp_srtp_cdev_session(c->dir, c->suite, sk->rtp_key, sk->rtp_auth,
+	rs = dp_srtp_cdev_session(c->dir, c->suite, sk->rtp_key, sk->rtp_auth,
 			c->rtp_tag, 12, &err);
-	if (c->rtp.sess == NULL)
+	if (rs == NULL)
 		return err;
 	memset(alt, 0, sizeof(*alt));
 	if (dp_srtp_suite_gcm(c->suite))
 		memcpy(alt->key, sk->rtp_key, sizeof(alt->key));
 	if (rtcp) {
-		c->rtcp.sess = dp_srtp_cdev_session(c->dir, c->suite, sk->rtcp_key,
+		cs = dp_srtp_cdev_session(c->dir, c->suite, sk->rtcp_key,
 				sk->rtcp_auth, c->rtcp_tag, 12, &err);
-		if (c->rtcp.sess == NULL) {
-			(void)rte_cryptodev_sym_session_free(w->dev_id, c->rtp.sess);
-			c->rtp.sess = NULL;
+		if (cs == NULL) {
+			(void)rte_cryptodev_sym_session_free(w->dev_id, rs);
 			dp_srtp_wipe(alt, sizeof(*alt));
 			return err;
 		}
+	}
+	for (i = 0; i < DP_SRTP_SSRC_SLOTS; i++) {
+		c->rtp[i].sess = rs;
+		c->rtcp[i].sess = cs;
 	}
 	return 0;
 }
@@ -246,17 +249,20 @@ void
 dp_srtp_cdev_ctx_fini(struct dp_srtp_worker *w, struct dp_srtp_ctx *c)
 {
 	struct dp_srtp_gcm_alt *alt = &w->alt[c - w->ctx];
+	int i;
 
 	/* The PMD clears the session's private data (the keys) on free. */
 	if (alt->sess != NULL)
 		(void)rte_cryptodev_sym_session_free(dp_srtp_cd.dev_id, alt->sess);
 	dp_srtp_wipe(alt, sizeof(*alt));
-	if (c->rtp.sess != NULL)
-		(void)rte_cryptodev_sym_session_free(dp_srtp_cd.dev_id, c->rtp.sess);
-	if (c->rtcp.sess != NULL)
-		(void)rte_cryptodev_sym_session_free(dp_srtp_cd.dev_id, c->rtcp.sess);
-	c->rtp.sess = NULL;
-	c->rtcp.sess = NULL;
+	if (c->rtp[0].sess != NULL)
+		(void)rte_cryptodev_sym_session_free(dp_srtp_cd.dev_id, c->rtp[0].sess);
+	if (c->rtcp[0].sess != NULL)
+		(void)rte_cryptodev_sym_session_free(dp_srtp_cd.dev_id, c->rtcp[0].sess);
+	for (i = 0; i < DP_SRTP_SSRC_SLOTS; i++) {
+		c->rtp[i].sess = NULL;
+		c->rtcp[i].sess = NULL;
+	}
 }
 
 static inline void
@@ -334,12 +340,28 @@ out:
 	return alt->sess;
 }
 
+/* The stream state a packet of ssrc is judged against (slot or fresh). */
+static struct dp_srtp_stream *
+dp_srtp_stream_of(struct dp_srtp_worker *w, struct dp_srtp_ctx *c, uint32_t ssrc, bool rtcp,
+		struct dp_srtp_work *wk)
+{
+	uint8_t slot;
+
+	if (dp_srtp_ssrc_resolve(w, c, (uint32_t)(c - w->ctx), ssrc, &slot, &wk->fresh) !=
+	    DP_SRTP_OK)
+		return NULL;
+	wk->slot = slot;
+	if (slot != DP_SRTP_NO_SLOT)
+		return rtcp ? &c->rtcp[slot] : &c->rtp[slot];
+	return rtcp ? &w->fresh[wk->fresh].rtcp : &w->fresh[wk->fresh].rtp;
+}
+
 static uint8_t
 dp_srtp_prep_rtp(struct dp_srtp_worker *w, struct dp_srtp_ctx *c, struct rte_mbuf *m,
 		uint32_t len, struct dp_srtp_work *wk, struct dp_srtp_scratch *sc, uint16_t window)
 {
 	void *sess;
-	struct dp_srtp_stream *s = &c->rtp;
+	struct dp_srtp_stream *s;
 	uint8_t *p = rte_pktmbuf_mtod_offset(m, uint8_t *, wk->off);
 	uint32_t h, tag = c->rtp_tag, ssrc;
 	bool gcm = dp_srtp_suite_gcm(c->suite), seed = false;
@@ -352,7 +374,8 @@ dp_srtp_prep_rtp(struct dp_srtp_worker *w, struct dp_srtp_ctx *c, struct rte_mbu
 		return v;
 	ssrc = dp_srtp_be32(p + 8);
 	seq = (uint16_t)(p[2] << 8 | p[3]);
-	if ((s->flags & DP_SRTP_S_SSRC) && ssrc != s->ssrc)
+	s = dp_srtp_stream_of(w, c, ssrc, false, wk);
+	if (s == NULL)
 		return DP_SRTP_BAD_HEADER;
 	if (s->flags & DP_SRTP_S_SEEN) {
 		idx = dp_srtp_index_guess(s->index, seq);
@@ -421,10 +444,10 @@ dp_srtp_prep_rtp(struct dp_srtp_worker *w, struct dp_srtp_ctx *c, struct rte_mbu
 }
 
 static uint8_t
-dp_srtp_prep_rtcp(struct dp_srtp_ctx *c, struct rte_mbuf *m, uint32_t len,
-		struct dp_srtp_work *wk, struct dp_srtp_scratch *sc, uint16_t window)
+dp_srtp_prep_rtcp(struct dp_srtp_worker *w, struct dp_srtp_ctx *c, struct rte_mbuf *m,
+		uint32_t len, struct dp_srtp_work *wk, struct dp_srtp_scratch *sc, uint16_t window)
 {
-	struct dp_srtp_stream *s = &c->rtcp;
+	struct dp_srtp_stream *s;
 	uint8_t *p = rte_pktmbuf_mtod_offset(m, uint8_t *, wk->off);
 	uint32_t tag = c->rtcp_tag, ssrc, eidx;
 	bool gcm = dp_srtp_suite_gcm(c->suite);
@@ -437,7 +460,8 @@ dp_srtp_prep_rtcp(struct dp_srtp_ctx *c, struct rte_mbuf *m, uint32_t len,
 	if (v != DP_SRTP_OK)
 		return v;
 	ssrc = dp_srtp_be32(p + 4);
-	if ((s->flags & DP_SRTP_S_SSRC) && ssrc != s->ssrc)
+	s = dp_srtp_stream_of(w, c, ssrc, true, wk);
+	if (s == NULL)
 		return DP_SRTP_BAD_HEADER;
 	wk->data = p;
 	wk->ofs.raw = 0;
@@ -682,15 +706,18 @@ dp_srtp_cdev_burst(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16_t 
 	struct dp_srtp_work *wk;
 	struct dp_srtp_scratch *sc;
 	struct dp_srtp_stream *s;
+	struct dp_srtp_fresh *f;
 	struct dp_srtp_ctx *c;
 	struct rte_mbuf *m;
 	uint16_t slots[DP_SRTP_BURST_MAX];
+	uint32_t ev;
 	uint16_t i, k, rest, nb = 0;
 	int32_t st;
 	uint8_t v;
 
 	if (!w->no_prefetch)
 		dp_srtp_burst_prefetch(w, pkts, n);
+	w->nb_fresh = 0;
 	for (i = 0; i < n; i++) {
 		pkts[i].verdict = DP_SRTP_CRYPTO_ERROR;
 		if (pkts[i].ctx >= w->nb_ctx || !w->ctx[pkts[i].ctx].in_use || w->wedged)
@@ -712,7 +739,7 @@ dp_srtp_cdev_burst(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16_t 
 		if (pkts[i].op == DP_SRTP_OP_RTP)
 			v = dp_srtp_prep_rtp(w, c, m, pkts[i].len, wk, sc, c->window);
 		else
-			v = dp_srtp_prep_rtcp(c, m, pkts[i].len, wk, sc, c->window);
+			v = dp_srtp_prep_rtcp(w, c, m, pkts[i].len, wk, sc, c->window);
 		pkts[i].verdict = v;
 		if (v == DP_SRTP_OK)
 			w->list[nb++] = i;
@@ -733,16 +760,23 @@ dp_srtp_cdev_burst(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16_t 
 	for (k = 0; k < nb; k++) {
 		wk = &w->work[k];
 		s = wk->s;
+		c = &w->ctx[pkts[w->list[k]].ctx];
 		m = pkts[w->list[k]].m;
 		st = w->status[k];
 		v = DP_SRTP_OK;
+		if (st == 0 && wk->fresh != DP_SRTP_NO_SLOT) {
+			f = &w->fresh[wk->fresh];
+			(void)dp_srtp_slot_take(w, c, f, &ev);
+			s = s == &f->rtcp ? &c->rtcp[f->slot] : &c->rtp[f->slot];
+			wk->slot = f->slot;
+		}
 		if (st != 0)
 			v = (st == EBADMSG && wk->unprotect) ? DP_SRTP_AUTH_FAIL :
 				DP_SRTP_CRYPTO_ERROR;
-		else if ((s->flags & DP_SRTP_S_SSRC) && wk->ssrc != s->ssrc)
+		else if (wk->ssrc != s->ssrc)
 			v = DP_SRTP_BAD_HEADER;
 		else if (!wk->rtcp_tx)
-			v = dp_srtp_replay_check(s, wk->idx, w->ctx[pkts[w->list[k]].ctx].window);
+			v = dp_srtp_replay_check(s, wk->idx, c->window);
 		pkts[w->list[k]].verdict = v;
 		if (v != DP_SRTP_OK) {
 			if (!wk->unprotect)
@@ -755,8 +789,7 @@ dp_srtp_cdev_burst(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16_t 
 		} else {
 			dp_srtp_replay_commit(s, wk->idx);
 		}
-		s->ssrc = wk->ssrc;
-		s->flags |= DP_SRTP_S_SSRC;
+		dp_srtp_slot_touch(c, wk->slot);
 		dp_srtp_mbuf_len(m, (uint32_t)wk->off + wk->final_len);
 		pkts[w->list[k]].len = wk->final_len;
 	}

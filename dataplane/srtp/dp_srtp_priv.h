@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_crypto.h>
@@ -27,16 +28,26 @@
 #define DP_SRTP_SRTCP_E 0x80000000u
 #define DP_SRTP_SRTCP_INDEX_MAX 0x7fffffffu
 
+/*
+ * SSRCs a context serves at once under one master key (RFC 4568 lets them
+ * share it). Slot i holds RTP state rtp[i] and SRTCP state rtcp[i] of one
+ * SSRC, as a libsrtp2 stream holds both; an SSRC taking a slot when all are
+ * in use evicts the least recently used one.
+ */
+#define DP_SRTP_SSRC_SLOTS 4
+#define DP_SRTP_NO_SLOT 0xff
+
 /* Stream flags. */
 #define DP_SRTP_S_SEEN		0x01	/* index and window hold a committed packet */
-#define DP_SRTP_S_SSRC		0x02	/* ssrc is fixed (given or latched) */
+#define DP_SRTP_S_SSRC		0x02	/* the slot holds ssrc (given or latched) */
 #define DP_SRTP_S_SEED		0x04	/* index is a provisional seed for this burst */
 
 /*
- * Hot state of one direction of RTP or RTCP. RTP: index is the highest
+ * Hot state of RTP or RTCP of one SSRC. RTP: index is the highest
  * authenticated 48-bit packet index (ROC << 16 | SEQ). SRTCP unprotect: the
  * highest SRTCP index; SRTCP protect: the last index sent. win holds bit i
- * for index - i.
+ * for index - i. sess and salt are the context's, copied into every slot so
+ * that a packet needs one stream line only.
  */
 struct dp_srtp_stream {
 	uint64_t index;
@@ -46,26 +57,42 @@ struct dp_srtp_stream {
 	uint8_t flags;
 	uint8_t salt[DP_SRTP_SALT_MAX];
 	uint8_t pend;		/* SRTCP protect: indices handed out in this burst */
+	uint32_t used;		/* rtp[] only: context clock at the slot's last passed packet */
 };
 
-/* One context: line 0 RTP, line 1 RTCP. Written only by its worker. */
+/* One context: RTP slots with the parameters, then SRTCP slots. Written only by its worker. */
 struct dp_srtp_ctx {
-	struct dp_srtp_stream rtp;
+	struct dp_srtp_stream rtp[DP_SRTP_SSRC_SLOTS];
 	uint8_t suite;
 	uint8_t dir;
 	uint8_t in_use;
 	uint8_t rtp_tag;	/* RTP tag length; SRTCP's is 10 (AES-CM) or 16 */
 	uint16_t window;
 	uint16_t rtcp_tag;
-	struct dp_srtp_stream rtcp;
+	uint32_t clock;		/* counts passed packets, for least-recently-used eviction */
+	uint32_t srtcp_first;	/* SRTCP protect: each SSRC's first index is this + 1 */
+	uint8_t ssrc_any;	/* DP_SRTP_F_SSRC_ANY: new SSRCs take slots */
+	struct dp_srtp_stream rtcp[DP_SRTP_SSRC_SLOTS] __rte_cache_aligned;
 	void *lib;		/* libsrtp2 srtp_t, libsrtp backend only */
 } __rte_cache_aligned;
 
 _Static_assert(sizeof(struct dp_srtp_stream) == 56, "stream state layout");
-_Static_assert(sizeof(struct dp_srtp_ctx) == 2 * RTE_CACHE_LINE_SIZE,
-	"a context is two cache lines");
-_Static_assert(offsetof(struct dp_srtp_ctx, rtcp) == RTE_CACHE_LINE_SIZE,
-	"RTCP state on its own line");
+_Static_assert(offsetof(struct dp_srtp_ctx, rtcp) ==
+	RTE_ALIGN_CEIL(DP_SRTP_SSRC_SLOTS * sizeof(struct dp_srtp_stream) + 16,
+		RTE_CACHE_LINE_SIZE), "SRTCP slots start on their own line");
+
+/*
+ * A new SSRC met in the current burst, not in a slot yet: fresh RTP and
+ * SRTCP state (ROC 0, empty window, as libsrtp2 starts a stream from its
+ * template). It takes a slot when one of its packets passes.
+ */
+struct dp_srtp_fresh {
+	struct dp_srtp_stream rtp;
+	struct dp_srtp_stream rtcp;
+	uint32_t ctx;
+	uint32_t ssrc;
+	uint8_t slot;		/* slot taken in this burst, or DP_SRTP_NO_SLOT */
+};
 
 /* Scratch of one in-flight packet: IV, SRTCP-GCM AAD, copied tag. */
 struct dp_srtp_scratch {
@@ -92,6 +119,8 @@ struct dp_srtp_work {
 	uint32_t ssrc;
 	uint8_t unprotect;
 	uint8_t rtcp_tx;	/* SRTCP protect: index handed out, no replay check */
+	uint8_t slot;		/* the SSRC's slot, or DP_SRTP_NO_SLOT when fresh */
+	uint8_t fresh;		/* index in worker's fresh[], or DP_SRTP_NO_SLOT */
 };
 
 /* Session keys derived from one master key (RFC 3711 §4.3). */
@@ -135,6 +164,8 @@ struct dp_srtp_worker {
 	struct dp_srtp_work work[DP_SRTP_BURST_MAX];
 	int32_t status[DP_SRTP_BURST_MAX];
 	uint16_t list[DP_SRTP_BURST_MAX];
+	struct dp_srtp_fresh fresh[DP_SRTP_BURST_MAX];
+	uint16_t nb_fresh;
 	uint8_t wedged;		/* device kept ops past the deadline: refuse crypto */
 	uint8_t no_prefetch;	/* benchmark only: measure without the key prefetch */
 } __rte_cache_aligned;
@@ -183,6 +214,113 @@ dp_srtp_index_guess(uint64_t highest, uint16_t seq)
 		roc++;
 	}
 	return (uint64_t)roc << 16 | seq;
+}
+
+/*
+ * Find the slot of ssrc in context c (index ci) for a packet of this burst;
+ * both backends do it for the whole burst before committing any packet. An
+ * SSRC in no slot gets a fresh state in w->fresh[] (shared by the burst's
+ * packets of that SSRC) if the context takes new SSRCs. Sets *slot or
+ * *fresh (the other is DP_SRTP_NO_SLOT); returns DP_SRTP_OK or
+ * DP_SRTP_BAD_HEADER.
+ */
+static inline uint8_t
+dp_srtp_ssrc_resolve(struct dp_srtp_worker *w, struct dp_srtp_ctx *c, uint32_t ci,
+		uint32_t ssrc, uint8_t *slot, uint8_t *fresh)
+{
+	struct dp_srtp_fresh *f;
+	uint16_t k;
+	uint8_t i;
+
+	*slot = DP_SRTP_NO_SLOT;
+	*fresh = DP_SRTP_NO_SLOT;
+	for (i = 0; i < DP_SRTP_SSRC_SLOTS; i++) {
+		if ((c->rtp[i].flags & DP_SRTP_S_SSRC) && c->rtp[i].ssrc == ssrc) {
+			*slot = i;
+			return DP_SRTP_OK;
+		}
+	}
+	if (!c->ssrc_any)
+		return DP_SRTP_BAD_HEADER;
+	for (k = 0; k < w->nb_fresh; k++)
+		if (w->fresh[k].ctx == ci && w->fresh[k].ssrc == ssrc)
+			break;
+	f = &w->fresh[k];
+	if (k == w->nb_fresh) {
+		w->nb_fresh++;
+		memset(f, 0, sizeof(*f));
+		f->ctx = ci;
+		f->ssrc = ssrc;
+		f->slot = DP_SRTP_NO_SLOT;
+		f->rtp.sess = c->rtp[0].sess;
+		f->rtp.ssrc = ssrc;
+		f->rtp.flags = DP_SRTP_S_SSRC;
+		memcpy(f->rtp.salt, c->rtp[0].salt, DP_SRTP_SALT_MAX);
+		f->rtcp.sess = c->rtcp[0].sess;
+		f->rtcp.ssrc = ssrc;
+		f->rtcp.flags = DP_SRTP_S_SSRC;
+		f->rtcp.index = c->srtcp_first;
+		memcpy(f->rtcp.salt, c->rtcp[0].salt, DP_SRTP_SALT_MAX);
+	}
+	*fresh = (uint8_t)k;
+	return DP_SRTP_OK;
+}
+
+static inline void
+dp_srtp_slot_reset(struct dp_srtp_stream *s, uint32_t ssrc)
+{
+	s->index = 0;
+	s->win[0] = 0;
+	s->win[1] = 0;
+	s->ssrc = ssrc;
+	s->flags = DP_SRTP_S_SSRC;
+	s->pend = 0;
+}
+
+/*
+ * Give fresh SSRC f a slot once one of its packets passed: a free slot, or
+ * the one whose last passed packet is the oldest (an eviction: counted in
+ * ssrc_evicted, its SSRC put in *evicted, true returned). Idempotent within
+ * a burst.
+ */
+static inline bool
+dp_srtp_slot_take(struct dp_srtp_worker *w, struct dp_srtp_ctx *c, struct dp_srtp_fresh *f,
+		uint32_t *evicted)
+{
+	uint32_t age, oldest = 0;
+	uint8_t i, pick = DP_SRTP_NO_SLOT;
+	bool ev = false;
+
+	if (f->slot != DP_SRTP_NO_SLOT)
+		return false;
+	for (i = 0; i < DP_SRTP_SSRC_SLOTS; i++) {
+		if (!(c->rtp[i].flags & DP_SRTP_S_SSRC)) {
+			pick = i;
+			break;
+		}
+		age = c->clock - c->rtp[i].used;
+		if (pick == DP_SRTP_NO_SLOT || age > oldest) {
+			pick = i;
+			oldest = age;
+		}
+	}
+	if (c->rtp[pick].flags & DP_SRTP_S_SSRC) {
+		*evicted = c->rtp[pick].ssrc;
+		w->stats.ssrc_evicted++;
+		ev = true;
+	}
+	dp_srtp_slot_reset(&c->rtp[pick], f->ssrc);
+	dp_srtp_slot_reset(&c->rtcp[pick], f->ssrc);
+	c->rtcp[pick].index = f->rtcp.index & DP_SRTP_SRTCP_INDEX_MAX;
+	f->slot = pick;
+	return ev;
+}
+
+/* A packet of the SSRC in slot passed: the slot is now the most recently used. */
+static inline void
+dp_srtp_slot_touch(struct dp_srtp_ctx *c, uint8_t slot)
+{
+	c->rtp[slot].used = ++c->clock;
 }
 
 /* Replay verdict for idx against the committed window (before crypto and again at commit). */

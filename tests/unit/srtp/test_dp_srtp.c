@@ -539,7 +539,7 @@ test_replay_window_edges(void **state)
 		m = t_sent(base, top);
 		assert_int_equal(t_one(t_cd, un, DP_SRTP_OP_RTP, m), DP_SRTP_OK);
 		t_free(&m, 1);
-		assert_int_equal(t_cd->ctx[un].rtp.index, 65536u + top);
+		assert_int_equal(t_cd->ctx[un].rtp[0].index, 65536u + top);
 		for (i = 0; i < 3; i++) {
 			m = t_sent(base, (uint16_t)(top - (w - 1) - i));
 			assert_int_equal(t_one(t_cd, un, DP_SRTP_OP_RTP, m), want[i]);
@@ -614,6 +614,270 @@ test_srtcp_index_and_e_flag(void **state)
 	dp_srtp_ctx_destroy(t_cd, (uint32_t)un);
 }
 
+/* A libsrtp2 session with the keys of t_ctx(suite, seed), any SSRC, for comparison. */
+static srtp_t
+t_ref(uint8_t suite, uint8_t seed, bool inbound)
+{
+	struct dp_srtp_key k;
+	srtp_policy_t pol;
+	uint8_t key[30];
+	srtp_t ls;
+
+	t_key(&k, suite, seed);
+	memcpy(key, k.master_key, 16);
+	memcpy(key + 16, k.master_salt, 14);
+	memset(&pol, 0, sizeof(pol));
+	if (suite == DP_SRTP_AEAD_AES_128_GCM) {
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtp);
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtcp);
+	} else {
+		if (suite == DP_SRTP_AES_CM_128_HMAC_SHA1_32)
+			srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&pol.rtp);
+		else
+			srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);
+	}
+	pol.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
+	pol.key = key;
+	pol.window_size = 128;
+	assert_int_equal(srtp_create(&ls, &pol), srtp_err_status_ok);
+	return ls;
+}
+
+#define T_SSRC_A 0xa1a1a1a1u
+#define T_SSRC_B 0xb2b2b2b2u
+
+/*
+ * Two SSRCs interleaved under one key, A crossing a sequence wrap: every
+ * backend protects RTP and SRTCP to libsrtp2's bytes (per-SSRC rollover
+ * counter and SRTCP index), unprotects libsrtp2's packets to the plaintext,
+ * and refuses a replay of either SSRC as libsrtp2 does.
+ */
+static void
+test_multi_ssrc_libsrtp(void **state)
+{
+	struct dp_srtp_worker *ws[3] = { t_cd, t_cq, t_lib };
+	struct rte_mbuf *m[8], *old[2];
+	uint8_t buf[8][256], v[8];
+	int len[8], pr, un, olen = 0;
+	unsigned int k, su, b, i;
+	uint8_t oldbuf[2][256];
+	srtp_t ro, ri;
+	uint16_t seq;
+	uint32_t ssrc;
+
+	(void)state;
+	for (su = 0; su < DP_SRTP_SUITE__COUNT; su++) {
+		for (k = 0; k < 3; k++) {
+			pr = t_ctx(ws[k], (uint8_t)su, 61, DP_SRTP_DIR_PROTECT);
+			un = t_ctx(ws[k], (uint8_t)su, 61, DP_SRTP_DIR_UNPROTECT);
+			ro = t_ref((uint8_t)su, 61, false);
+			ri = t_ref((uint8_t)su, 61, true);
+			for (b = 0; b < 3; b++) {
+				for (i = 0; i < 8; i++) {
+					ssrc = i & 1 ? T_SSRC_B : T_SSRC_A;
+					seq = i & 1 ? (uint16_t)(100 + b * 4 + i / 2) :
+						(uint16_t)(65530 + b * 4 + i / 2);
+					len[i] = t_rtp(buf[i], seq, ssrc);
+					m[i] = t_mbuf(buf[i], (uint16_t)len[i]);
+					assert_int_equal(srtp_protect(ro, buf[i], &len[i]),
+							srtp_err_status_ok);
+				}
+				t_run(ws[k], pr, DP_SRTP_OP_RTP, m, 8, v);
+				for (i = 0; i < 8; i++) {
+					assert_int_equal(v[i], DP_SRTP_OK);
+					assert_int_equal(m[i]->data_len, len[i]);
+					assert_memory_equal(rte_pktmbuf_mtod(m[i], uint8_t *),
+							buf[i], (size_t)len[i]);
+				}
+				if (b == 0) {
+					memcpy(oldbuf[0], buf[0], (size_t)len[0]);
+					memcpy(oldbuf[1], buf[1], (size_t)len[1]);
+					olen = len[0];
+				}
+				/* libsrtp2's packets unprotect to the plaintext here and there. */
+				t_run(ws[k], un, DP_SRTP_OP_RTP, m, 8, v);
+				for (i = 0; i < 8; i++) {
+					assert_int_equal(v[i], DP_SRTP_OK);
+					assert_int_equal(srtp_unprotect(ri, buf[i], &len[i]),
+							srtp_err_status_ok);
+					assert_int_equal(m[i]->data_len, len[i]);
+					assert_memory_equal(rte_pktmbuf_mtod(m[i], uint8_t *),
+							buf[i], (size_t)len[i]);
+				}
+				t_free(m, 8);
+			}
+			/* A replay of each SSRC's first packet: refused by both. */
+			for (i = 0; i < 2; i++) {
+				old[i] = t_mbuf(oldbuf[i], (uint16_t)olen);
+				assert_int_equal(t_one(ws[k], un, DP_SRTP_OP_RTP, old[i]),
+						DP_SRTP_REPLAY_DUP);
+				len[i] = olen;
+				assert_int_equal(srtp_unprotect(ri, oldbuf[i], &len[i]),
+						srtp_err_status_replay_fail);
+			}
+			t_free(old, 2);
+			/* SRTCP of both SSRCs: one index sequence per SSRC. */
+			for (i = 0; i < 6; i++) {
+				ssrc = i & 1 ? T_SSRC_B : T_SSRC_A;
+				len[0] = t_rtcp(buf[0], i, ssrc);
+				m[0] = t_mbuf(buf[0], (uint16_t)len[0]);
+				assert_int_equal(srtp_protect_rtcp(ro, buf[0], &len[0]),
+						srtp_err_status_ok);
+				assert_int_equal(t_one(ws[k], pr, DP_SRTP_OP_RTCP, m[0]), DP_SRTP_OK);
+				assert_int_equal(m[0]->data_len, len[0]);
+				assert_memory_equal(rte_pktmbuf_mtod(m[0], uint8_t *), buf[0],
+						(size_t)len[0]);
+				assert_int_equal(t_one(ws[k], un, DP_SRTP_OP_RTCP, m[0]), DP_SRTP_OK);
+				assert_int_equal(srtp_unprotect_rtcp(ri, buf[0], &len[0]),
+						srtp_err_status_ok);
+				assert_int_equal(m[0]->data_len, len[0]);
+				assert_memory_equal(rte_pktmbuf_mtod(m[0], uint8_t *), buf[0],
+						(size_t)len[0]);
+				t_free(m, 1);
+			}
+			assert_int_equal(srtp_dealloc(ro), srtp_err_status_ok);
+			assert_int_equal(srtp_dealloc(ri), srtp_err_status_ok);
+			dp_srtp_ctx_destroy(ws[k], (uint32_t)pr);
+			dp_srtp_ctx_destroy(ws[k], (uint32_t)un);
+		}
+	}
+}
+
+/* True when context ctx of w holds ssrc in a slot. */
+static bool
+t_has_ssrc(const struct dp_srtp_worker *w, int ctx, uint32_t ssrc)
+{
+	unsigned int i;
+
+	for (i = 0; i < DP_SRTP_SSRC_SLOTS; i++)
+		if ((w->ctx[ctx].rtp[i].flags & DP_SRTP_S_SSRC) && w->ctx[ctx].rtp[i].ssrc == ssrc)
+			return true;
+	return false;
+}
+
+/* Protects one RTP packet of ssrc/seq on pr; returns the SRTP mbuf. */
+static struct rte_mbuf *
+t_srtp(struct dp_srtp_worker *w, int pr, uint16_t seq, uint32_t ssrc)
+{
+	uint8_t buf[256];
+	struct rte_mbuf *m = t_mbuf(buf, t_rtp(buf, seq, ssrc));
+
+	assert_int_equal(t_one(w, pr, DP_SRTP_OP_RTP, m), DP_SRTP_OK);
+	return m;
+}
+
+/*
+ * A forged packet of a new SSRC (bad tag) changes nothing: no slot, no
+ * eviction, even with every slot taken; the same SSRC's authentic packet
+ * right after it in the burst does take a slot. Both backends alike.
+ */
+static void
+test_forged_new_ssrc_takes_no_slot(void **state)
+{
+	struct dp_srtp_worker *ws[3] = { t_cd, t_cq, t_lib };
+	struct rte_mbuf *m[2];
+	unsigned int k, i;
+	uint64_t ev;
+	uint8_t v[2];
+	int pr, un;
+
+	(void)state;
+	for (k = 0; k < 3; k++) {
+		pr = t_ctx(ws[k], DP_SRTP_AES_CM_128_HMAC_SHA1_80, 71, DP_SRTP_DIR_PROTECT);
+		un = t_ctx(ws[k], DP_SRTP_AES_CM_128_HMAC_SHA1_80, 71, DP_SRTP_DIR_UNPROTECT);
+		m[0] = t_srtp(ws[k], pr, 5, 0xc0);
+		t_flip(m[0], (uint16_t)(m[0]->data_len - 1), 0x01);
+		m[1] = t_srtp(ws[k], pr, 6, 0xc0);
+		t_run(ws[k], un, DP_SRTP_OP_RTP, m, 2, v);
+		assert_int_equal(v[0], DP_SRTP_AUTH_FAIL);
+		assert_int_equal(v[1], DP_SRTP_OK);
+		assert_true(t_has_ssrc(ws[k], un, 0xc0));
+		t_free(m, 2);
+		for (i = 1; i < DP_SRTP_SSRC_SLOTS; i++) {
+			m[0] = t_srtp(ws[k], pr, 5, 0xc0 + i);
+			assert_int_equal(t_one(ws[k], un, DP_SRTP_OP_RTP, m[0]), DP_SRTP_OK);
+			t_free(m, 1);
+		}
+		m[0] = t_srtp(ws[k], pr, 5, 0xf0);
+		t_flip(m[0], 20, 0x01);
+		/* The protect context evicted for 0xf0: count the unprotect side only. */
+		ev = dp_srtp_worker_stats(ws[k])->ssrc_evicted;
+		assert_int_equal(t_one(ws[k], un, DP_SRTP_OP_RTP, m[0]), DP_SRTP_AUTH_FAIL);
+		t_free(m, 1);
+		assert_false(t_has_ssrc(ws[k], un, 0xf0));
+		for (i = 0; i < DP_SRTP_SSRC_SLOTS; i++)
+			assert_true(t_has_ssrc(ws[k], un, 0xc0 + i));
+		assert_int_equal(dp_srtp_worker_stats(ws[k])->ssrc_evicted, ev);
+		dp_srtp_ctx_destroy(ws[k], (uint32_t)pr);
+		dp_srtp_ctx_destroy(ws[k], (uint32_t)un);
+	}
+}
+
+/*
+ * With every slot taken, a new authentic SSRC evicts the least recently used
+ * one (counted); the evicted SSRC coming back starts afresh (a packet it had
+ * sent before is accepted again, as libsrtp2 accepts a new stream's first
+ * packet) and evicts the next least recently used; a packet whose slot a
+ * new SSRC took earlier in the same burst is refused. Both backends alike.
+ */
+static void
+test_ssrc_eviction(void **state)
+{
+	struct dp_srtp_worker *ws[3] = { t_cd, t_cq, t_lib };
+	struct rte_mbuf *m, *again, *pair[2];
+	unsigned int k, i;
+	uint64_t ev;
+	uint8_t v[2];
+	int pr, un;
+
+	(void)state;
+	for (k = 0; k < 3; k++) {
+		pr = t_ctx(ws[k], DP_SRTP_AEAD_AES_128_GCM, 81, DP_SRTP_DIR_PROTECT);
+		un = t_ctx(ws[k], DP_SRTP_AEAD_AES_128_GCM, 81, DP_SRTP_DIR_UNPROTECT);
+		again = NULL;
+		for (i = 0; i < DP_SRTP_SSRC_SLOTS; i++) {
+			m = t_srtp(ws[k], pr, 10, 0xd0 + i);
+			if (i == 1)
+				again = t_clone(m);
+			assert_int_equal(t_one(ws[k], un, DP_SRTP_OP_RTP, m), DP_SRTP_OK);
+			t_free(&m, 1);
+		}
+		/* 0xd0 used again: 0xd1 is now the least recently used. */
+		m = t_srtp(ws[k], pr, 11, 0xd0);
+		assert_int_equal(t_one(ws[k], un, DP_SRTP_OP_RTP, m), DP_SRTP_OK);
+		t_free(&m, 1);
+		m = t_clone(again);
+		assert_int_equal(t_one(ws[k], un, DP_SRTP_OP_RTP, m), DP_SRTP_REPLAY_DUP);
+		t_free(&m, 1);
+		m = t_srtp(ws[k], pr, 10, 0xe0);
+		/* The protect context evicted too: count the unprotect side only. */
+		ev = dp_srtp_worker_stats(ws[k])->ssrc_evicted;
+		assert_int_equal(t_one(ws[k], un, DP_SRTP_OP_RTP, m), DP_SRTP_OK);
+		t_free(&m, 1);
+		assert_int_equal(dp_srtp_worker_stats(ws[k])->ssrc_evicted, ev + 1);
+		assert_false(t_has_ssrc(ws[k], un, 0xd1));
+		assert_true(t_has_ssrc(ws[k], un, 0xd0) && t_has_ssrc(ws[k], un, 0xd2) &&
+				t_has_ssrc(ws[k], un, 0xd3) && t_has_ssrc(ws[k], un, 0xe0));
+		assert_int_equal(t_one(ws[k], un, DP_SRTP_OP_RTP, again), DP_SRTP_OK);
+		t_free(&again, 1);
+		assert_int_equal(dp_srtp_worker_stats(ws[k])->ssrc_evicted, ev + 2);
+		assert_false(t_has_ssrc(ws[k], un, 0xd2));
+		assert_true(t_has_ssrc(ws[k], un, 0xd1) && t_has_ssrc(ws[k], un, 0xd0));
+		/* In one burst: new 0xe1 takes 0xd3's slot, so 0xd3's packet after it is refused. */
+		pair[0] = t_srtp(ws[k], pr, 10, 0xe1);
+		pair[1] = t_srtp(ws[k], pr, 11, 0xd3);
+		t_run(ws[k], un, DP_SRTP_OP_RTP, pair, 2, v);
+		assert_int_equal(v[0], DP_SRTP_OK);
+		assert_int_equal(v[1], DP_SRTP_BAD_HEADER);
+		t_free(pair, 2);
+		assert_true(t_has_ssrc(ws[k], un, 0xe1));
+		assert_false(t_has_ssrc(ws[k], un, 0xd3));
+		dp_srtp_ctx_destroy(ws[k], (uint32_t)pr);
+		dp_srtp_ctx_destroy(ws[k], (uint32_t)un);
+	}
+}
+
 /* A failed crypto op (invalid session on the device) gives CRYPTO_ERROR and leaves the context as it was. */
 static void
 test_crypto_error_keeps_state(void **state)
@@ -638,15 +902,17 @@ test_crypto_error_keeps_state(void **state)
 		assert_int_equal(t_one(ws[i], pr, DP_SRTP_OP_RTP, keep), DP_SRTP_OK);
 
 		/* The device is handed an op without a valid session. */
-		sess = ws[i]->ctx[un].rtp.sess;
-		ws[i]->ctx[un].rtp.sess = NULL;
-		before = ws[i]->ctx[un].rtp;
+		sess = ws[i]->ctx[un].rtp[0].sess;
+		ws[i]->ctx[un].rtp[0].sess = NULL;
+		before = ws[i]->ctx[un].rtp[0];
 		before.sess = NULL;
 		m = t_clone(keep);
 		assert_int_equal(t_one(ws[i], un, DP_SRTP_OP_RTP, m), DP_SRTP_CRYPTO_ERROR);
 		t_free(&m, 1);
-		assert_memory_equal(&ws[i]->ctx[un].rtp, &before, sizeof(before));
-		ws[i]->ctx[un].rtp.sess = sess;
+		/* Only the slot's use stamp moves: the look-up precedes the crypto. */
+		before.used = ws[i]->ctx[un].rtp[0].used;
+		assert_memory_equal(&ws[i]->ctx[un].rtp[0], &before, sizeof(before));
+		ws[i]->ctx[un].rtp[0].sess = sess;
 		/* The packet that failed is accepted once the device works. */
 		assert_int_equal(t_one(ws[i], un, DP_SRTP_OP_RTP, keep), DP_SRTP_OK);
 		t_free(&keep, 1);
@@ -656,16 +922,20 @@ test_crypto_error_keeps_state(void **state)
 	}
 }
 
-/* Header checks: short, wrong version, other SSRC than the latched one, multi-segment. */
+/* Header checks: short, wrong version, other SSRC than a fixed-SSRC context's, multi-segment. */
 static void
 test_header_checks(void **state)
 {
+	struct dp_srtp_ctx_params fixed = { .dir = DP_SRTP_DIR_PROTECT, .ssrc = 1 };
 	struct rte_mbuf *m, *seg;
+	struct dp_srtp_key k;
 	uint8_t buf[256];
 	int pr, un;
 
 	(void)state;
-	pr = t_ctx(t_cd, DP_SRTP_AES_CM_128_HMAC_SHA1_32, 41, DP_SRTP_DIR_PROTECT);
+	t_key(&k, DP_SRTP_AES_CM_128_HMAC_SHA1_32, 41);
+	pr = dp_srtp_ctx_create(t_cd, &fixed, &k);
+	assert_true(pr >= 0);
 	un = t_ctx(t_cd, DP_SRTP_AES_CM_128_HMAC_SHA1_32, 41, DP_SRTP_DIR_UNPROTECT);
 	m = t_mbuf(buf, 11);
 	assert_int_equal(t_one(t_cd, pr, DP_SRTP_OP_RTP, m), DP_SRTP_TOO_SHORT);
@@ -675,7 +945,7 @@ test_header_checks(void **state)
 	assert_int_equal(m->data_len, 172 + 4);
 	assert_int_equal(t_one(t_cd, un, DP_SRTP_OP_RTP, m), DP_SRTP_OK);
 	t_free(&m, 1);
-	/* Same keys, other SSRC: the context latched SSRC 1. */
+	/* Same keys, other SSRC: the context was made for SSRC 1 only. */
 	m = t_mbuf(buf, t_rtp(buf, 8, 2));
 	assert_int_equal(t_one(t_cd, pr, DP_SRTP_OP_RTP, m), DP_SRTP_BAD_HEADER);
 	assert_int_equal(m->data_len, 172);
@@ -1090,6 +1360,9 @@ main(void)
 		cmocka_unit_test(test_srtcp_index_and_e_flag),
 		cmocka_unit_test(test_crypto_error_keeps_state),
 		cmocka_unit_test(test_header_checks),
+		cmocka_unit_test(test_multi_ssrc_libsrtp),
+		cmocka_unit_test(test_forged_new_ssrc_takes_no_slot),
+		cmocka_unit_test(test_ssrc_eviction),
 		cmocka_unit_test(test_offset_and_padding),
 		cmocka_unit_test(test_mixed_burst),
 		cmocka_unit_test(test_gcm_header_layouts),
