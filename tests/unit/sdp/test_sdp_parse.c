@@ -23,10 +23,10 @@ static char wbuf[16384];
 
 /* Parse bytes placed against a guard page; the guard stays mapped until free. */
 static int
-parse_guarded(struct sdp_guard *g, const char *data, size_t len,
+parse_guarded(struct dg_test_guard *g, const char *data, size_t len,
 	      struct sdp_session *s, struct sdp_perr *err)
 {
-	assert_int_equal(sdp_guard_put(g, data, len), 0);
+	assert_int_equal(dg_test_guard_put(g, data, len), 0);
 	return sdp_parse(s, g->p, len, err);
 }
 
@@ -50,7 +50,7 @@ pl_is(struct dg_pl pl, const char *s)
 static void
 test_rfc3264_offer(void **state)
 {
-	struct sdp_guard g;
+	struct dg_test_guard g;
 	struct sdp_stream st;
 	size_t len;
 	char *b = load("sdp/rfc3264-10.1-offer.sdp", &len);
@@ -83,7 +83,7 @@ test_rfc3264_offer(void **state)
 	assert_int_equal(st.rtp_port, 51372);
 	assert_int_equal(st.rtcp_port, 51373);
 	assert_int_equal(sdp_stream_get(&sess, 2, &st), -EINVAL);
-	sdp_guard_free(&g);
+	dg_test_guard_free(&g);
 	free(b);
 }
 
@@ -91,7 +91,7 @@ test_rfc3264_offer(void **state)
 static void
 test_rfc3264_rejected(void **state)
 {
-	struct sdp_guard g;
+	struct dg_test_guard g;
 	struct sdp_stream st;
 	size_t len;
 	char *b = load("sdp/rfc3264-10.2-answer.sdp", &len);
@@ -103,7 +103,7 @@ test_rfc3264_rejected(void **state)
 	assert_int_equal(sdp_stream_get(&sess, 1, &st), 0);
 	assert_true(st.rejected);
 	assert_false(st.rejected && st.rtp_port != 0);
-	sdp_guard_free(&g);
+	dg_test_guard_free(&g);
 	free(b);
 }
 
@@ -127,7 +127,7 @@ test_rfc4475_bodies(void **state)
 		{ "rfc5118/ipv4-mapped-ipv6.dat", "::ffff:192.0.2.2", 6000, 2 },
 	};
 	struct sdp_stream st;
-	struct sdp_guard g;
+	struct dg_test_guard g;
 	size_t i, len, blen;
 
 	(void)state;
@@ -149,7 +149,7 @@ test_rfc4475_bodies(void **state)
 		assert_int_equal(st.rtp.ss_family, sess.conn.af);
 		assert_int_equal(ntohs(((struct sockaddr_in *)&st.rtp)->sin_port),
 				 tab[i].port0);
-		sdp_guard_free(&g);
+		dg_test_guard_free(&g);
 		free(b);
 	}
 }
@@ -159,7 +159,7 @@ static void
 test_rfc5118_media_conn(void **state)
 {
 	struct sdp_stream st;
-	struct sdp_guard g;
+	struct dg_test_guard g;
 	size_t len, blen;
 	char *b = load("rfc5118/mult-ip-in-sdp.dat", &len);
 	const char *body = sdp_test_sip_body(b, len, &blen);
@@ -176,7 +176,7 @@ test_rfc5118_media_conn(void **state)
 		  sizeof(txt));
 	assert_string_equal(txt, "2001:db8::1");
 	assert_int_equal(ntohs(((struct sockaddr_in6 *)&st.rtcp)->sin6_port), 6025);
-	sdp_guard_free(&g);
+	dg_test_guard_free(&g);
 	free(b);
 }
 
@@ -188,7 +188,7 @@ test_rfc4568_crypto(void **state)
 	static const uint8_t salt[14] = "\t220;}\n}\nunles";
 	struct sdp_srtp_key k;
 	struct sdp_stream st;
-	struct sdp_guard g;
+	struct dg_test_guard g;
 	const struct sdp_crypto *c;
 	size_t len;
 	char *b = load("sdp/rfc4568-offer.sdp", &len);
@@ -224,7 +224,7 @@ test_rfc4568_crypto(void **state)
 	assert_int_equal(st.crypto[1].suite, SDP_SUITE_F8_128_HMAC_SHA1_80);
 	assert_true(pl_is(sess.lines[3].val, "A discussion of Secure RTP"));
 	assert_int_equal(sess.lines[4].type, 'u');
-	sdp_guard_free(&g);
+	dg_test_guard_free(&g);
 	free(b);
 }
 
@@ -233,7 +233,7 @@ static void
 test_hold(void **state)
 {
 	struct sdp_stream st;
-	struct sdp_guard g;
+	struct dg_test_guard g;
 	size_t len;
 	char *b = load("sdp/hold-sendonly.sdp", &len);
 
@@ -244,7 +244,7 @@ test_hold(void **state)
 	assert_int_equal(sdp_stream_get(&sess, 0, &st), 0);
 	assert_int_equal(st.dir, SDP_DIR_SENDONLY);
 	assert_false(st.hold);
-	sdp_guard_free(&g);
+	dg_test_guard_free(&g);
 	free(b);
 
 	b = load("sdp/hold-2543.sdp", &len);
@@ -257,7 +257,7 @@ test_hold(void **state)
 	assert_true(st.hold);
 	assert_int_equal(st.dir, SDP_DIR_INACTIVE);
 	assert_int_equal(st.rtcp_port, 49171);
-	sdp_guard_free(&g);
+	dg_test_guard_free(&g);
 	free(b);
 }
 
@@ -266,7 +266,7 @@ static void
 test_webrtc_sdes(void **state)
 {
 	struct sdp_stream st;
-	struct sdp_guard g;
+	struct dg_test_guard g;
 	const struct sdp_media *m;
 	size_t len, i, other = 0;
 	char *b = load("sdp/webrtc-sdes.sdp", &len);
@@ -296,7 +296,7 @@ test_webrtc_sdes(void **state)
 	assert_int_equal(st.n_crypto, 1);
 	assert_int_equal(st.crypto[0].key[0], 0x77);
 	assert_int_equal(st.crypto[0].salt[13], 0x23);
-	sdp_guard_free(&g);
+	dg_test_guard_free(&g);
 	free(b);
 }
 
@@ -305,7 +305,7 @@ static void
 test_webrtc_dtls(void **state)
 {
 	struct sdp_stream st;
-	struct sdp_guard g;
+	struct dg_test_guard g;
 	size_t len;
 	char *b = load("sdp/webrtc-dtls.sdp", &len);
 
@@ -318,7 +318,7 @@ test_webrtc_dtls(void **state)
 	assert_int_equal(st.dir, SDP_DIR_RECVONLY);
 	assert_int_equal(st.rtp.ss_family, AF_INET6);
 	assert_int_equal(st.rtcp_port, 9);
-	sdp_guard_free(&g);
+	dg_test_guard_free(&g);
 	free(b);
 }
 
@@ -326,7 +326,7 @@ test_webrtc_dtls(void **state)
 static void
 test_lf_only(void **state)
 {
-	struct sdp_guard g;
+	struct dg_test_guard g;
 	size_t len, i, o = 0;
 	char *b = load("sdp/lf-only.sdp", &len);
 	struct sdp_perr err = { 0 };
@@ -356,7 +356,7 @@ test_lf_only(void **state)
 	n = sdp_write(&sess, wbuf, sizeof(wbuf));
 	assert_int_equal(n, (int)o);
 	assert_memory_equal(wbuf, crlf, o);
-	sdp_guard_free(&g);
+	dg_test_guard_free(&g);
 	free(b);
 }
 
@@ -398,7 +398,7 @@ static void
 test_prefixes(void **state)
 {
 	struct sdp_perr err;
-	struct sdp_guard g;
+	struct dg_test_guard g;
 	size_t len, i;
 	char *b = load("sdp/webrtc-sdes.sdp", &len);
 	int rc;
@@ -408,7 +408,7 @@ test_prefixes(void **state)
 		err.reason = NULL;
 		rc = parse_guarded(&g, b, i, &sess, &err);
 		assert_true(rc == 0 || (rc == -EBADMSG && err.reason != NULL));
-		sdp_guard_free(&g);
+		dg_test_guard_free(&g);
 	}
 	free(b);
 }
@@ -490,7 +490,7 @@ test_errors(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
-		struct sdp_guard g;
+		struct dg_test_guard g;
 		int rc;
 
 		err.reason = NULL;
@@ -501,7 +501,7 @@ test_errors(void **state)
 			fail_msg("case %zu: rc %d reason \"%s\" line %u, want \"%s\" line %u",
 				 i, rc, err.reason ? err.reason : "(null)", err.line,
 				 tab[i].reason, tab[i].line);
-		sdp_guard_free(&g);
+		dg_test_guard_free(&g);
 	}
 }
 
@@ -520,11 +520,11 @@ test_lenient(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		struct sdp_perr err = { 0 };
-		struct sdp_guard g;
+		struct dg_test_guard g;
 
 		if (parse_guarded(&g, ok[i], strlen(ok[i]), &sess, &err) != 0)
 			fail_msg("case %zu: %s line %u", i, err.reason, err.line);
-		sdp_guard_free(&g);
+		dg_test_guard_free(&g);
 	}
 	assert_int_equal(sess.media[0].ptime, 20);
 }

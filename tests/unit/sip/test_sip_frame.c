@@ -23,12 +23,12 @@ static struct sip_msg msg;
 static ssize_t
 frame_guarded(const char *data, size_t len, size_t max)
 {
-	struct sip_guard g = { 0 };
+	struct dg_test_guard g = { 0 };
 	ssize_t r;
 
-	assert_int_equal(sip_guard_put(&g, data, len), 0);
+	assert_int_equal(dg_test_guard_put(&g, data, len), 0);
 	r = sip_msg_frame(g.p, len, max);
-	sip_guard_free(&g);
+	dg_test_guard_free(&g);
 	return r;
 }
 

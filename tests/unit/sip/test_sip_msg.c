@@ -20,7 +20,7 @@ static struct sip_msg msg;
 
 struct loaded {
 	char *file;
-	struct sip_guard g;
+	struct dg_test_guard g;
 	size_t len;
 };
 
@@ -29,13 +29,13 @@ load(struct loaded *l, const char *rel)
 {
 	l->file = sip_test_load(rel, &l->len);
 	assert_non_null(l->file);
-	assert_int_equal(sip_guard_put(&l->g, l->file, l->len), 0);
+	assert_int_equal(dg_test_guard_put(&l->g, l->file, l->len), 0);
 }
 
 static void
 unload(struct loaded *l)
 {
-	sip_guard_free(&l->g);
+	dg_test_guard_free(&l->g);
 	free(l->file);
 }
 
@@ -688,10 +688,10 @@ test_hdr_list_iteration(void **state)
 	struct sip_hdr_iter it;
 	struct sip_perr err;
 	struct dg_pl v;
-	struct sip_guard g = { 0 };
+	struct dg_test_guard g = { 0 };
 
 	(void)state;
-	assert_int_equal(sip_guard_put(&g, m, sizeof(m) - 1), 0);
+	assert_int_equal(dg_test_guard_put(&g, m, sizeof(m) - 1), 0);
 	assert_int_equal(sip_msg_decode(&msg, g.p, sizeof(m) - 1, &err), 0);
 	assert_int_equal(msg.n_vias, 3);
 	assert_true(msg.vias[2].rport);
@@ -730,7 +730,7 @@ test_hdr_list_iteration(void **state)
 	assert_int_equal(msg.allow_mask, (1u << SIP_METHOD_INVITE) |
 			 (1u << SIP_METHOD_ACK) | (1u << SIP_METHOD_BYE) |
 			 (1u << SIP_METHOD_OTHER));
-	sip_guard_free(&g);
+	dg_test_guard_free(&g);
 }
 
 /* Header names map to ids case-insensitively, compact forms included. */

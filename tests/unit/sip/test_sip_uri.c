@@ -87,11 +87,11 @@ test_uri_valid(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(uri_vecs) / sizeof(uri_vecs[0]); i++) {
 		const struct uri_vec *v = &uri_vecs[i];
-		struct sip_guard g = { 0 };
+		struct dg_test_guard g = { 0 };
 		struct sip_uri u;
 		size_t n = strlen(v->in);
 
-		assert_int_equal(sip_guard_put(&g, v->in, n), 0);
+		assert_int_equal(dg_test_guard_put(&g, v->in, n), 0);
 		if (sip_uri_decode(&u, g.p, n) != 0)
 			fail_msg("%s: refused", v->in);
 		assert_int_equal(u.scheme, v->scheme);
@@ -105,7 +105,7 @@ test_uri_valid(void **state)
 			assert_opt(u.params, v->params);
 			assert_opt(u.headers, v->headers);
 		}
-		sip_guard_free(&g);
+		dg_test_guard_free(&g);
 	}
 }
 
@@ -117,14 +117,14 @@ test_uri_invalid(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad_uris) / sizeof(bad_uris[0]); i++) {
-		struct sip_guard g = { 0 };
+		struct dg_test_guard g = { 0 };
 		struct sip_uri u;
 		size_t n = strlen(bad_uris[i]);
 
-		assert_int_equal(sip_guard_put(&g, bad_uris[i], n), 0);
+		assert_int_equal(dg_test_guard_put(&g, bad_uris[i], n), 0);
 		if (sip_uri_decode(&u, g.p, n) != -EBADMSG)
 			fail_msg("\"%s\" accepted", bad_uris[i]);
-		sip_guard_free(&g);
+		dg_test_guard_free(&g);
 	}
 }
 
@@ -196,13 +196,13 @@ test_addr(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(addr_vecs) / sizeof(addr_vecs[0]); i++) {
 		const struct addr_vec *v = &addr_vecs[i];
-		struct sip_guard g = { 0 };
+		struct dg_test_guard g = { 0 };
 		struct sip_addr a;
 		const char *reason = NULL;
 		size_t n = strlen(v->in);
 		int r;
 
-		assert_int_equal(sip_guard_put(&g, v->in, n), 0);
+		assert_int_equal(dg_test_guard_put(&g, v->in, n), 0);
 		r = sip_addr_decode(&a, (struct dg_pl){ g.p, n }, &reason);
 		if (r != v->rc)
 			fail_msg("%s: %d (%s)", v->in, r, reason);
@@ -213,7 +213,7 @@ test_addr(void **state)
 			assert_opt(a.uri.raw, v->uri);
 			assert_opt(a.tag, v->tag);
 		}
-		sip_guard_free(&g);
+		dg_test_guard_free(&g);
 	}
 }
 
