@@ -180,13 +180,13 @@ mc_call_relay(struct mc_local *l, struct mc_call *call, int af)
 
 	if (hdr == NULL || hdr->addr_count == 0)
 		return -ENOTCONN;
-	for (i = 0; i < hdr->addr_count && i < DG_SHM_MAX_ADDRS; i++) {
-		if (hdr->addrs[i].family == want) {
+	for (i = 0; i < hdr->addr_count && i < DG_SHM_MAX_ADDRS_ALL; i++) {
+		if (dg_shm_addr_at(hdr, i)->family == want) {
 			pick = i;
 			break;
 		}
 	}
-	call->relay = hdr->addrs[pick];
+	call->relay = *dg_shm_addr_at(hdr, pick);
 	if (l->advertise[0] != '\0')
 		snprintf(call->relay_txt, sizeof(call->relay_txt), "%s",
 			 l->advertise);
