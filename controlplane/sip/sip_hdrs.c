@@ -259,16 +259,16 @@ parse_group(struct sip_msg *msg, uint32_t flag, struct sip_perr *err)
 int
 sip_msg_parse_hdrs(struct sip_msg *msg, uint32_t mask, struct sip_perr *err)
 {
-	uint32_t todo = mask & SIP_HDR_F_ALL & ~msg->parsed;
+	uint32_t pending = mask & SIP_HDR_F_ALL & ~msg->parsed;
 
-	while (todo != 0) {
-		uint32_t flag = todo & -todo;
+	while (pending != 0) {
+		uint32_t flag = pending & -pending;
 		int r = parse_group(msg, flag, err);
 
 		if (r < 0)
 			return r;
 		msg->parsed |= flag;
-		todo &= ~flag;
+		pending &= ~flag;
 	}
 	return 0;
 }

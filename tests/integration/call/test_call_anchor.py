@@ -20,7 +20,6 @@ its sessions are gone.
 
 Usage: test_call_anchor.py PATH/TO/drongo [PATH/TO/drongo-dp [PATH/TO/drongo-dpctl]]
 """
-import ctypes
 import os
 import re
 import shutil
@@ -31,6 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from netns_exec import in_ns, ns_result, tx_csum_off  # noqa: E402
 
 DRONGO = os.path.abspath(sys.argv[1])
 BUILD = os.path.dirname(os.path.dirname(DRONGO))
@@ -83,55 +85,6 @@ def check(cond, what):
 
 
 # --- namespaces -------------------------------------------------------------
-
-libc = ctypes.CDLL(None, use_errno=True)
-CLONE_NEWNET = 0x40000000
-
-
-def in_ns(ns, fn, *args):
-    rfd, wfd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(rfd)
-        try:
-            fd = os.open(f'/var/run/netns/{ns}', os.O_RDONLY)
-            if libc.setns(fd, CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), 'setns')
-            out = b'OK' + repr(fn(*args)).encode()
-        except Exception as e:  # reported to the parent
-            out = b'ER' + repr(e).encode()
-        os.write(wfd, out)
-        os._exit(0)
-    os.close(wfd)
-    return pid, rfd
-
-
-def ns_result(handle):
-    pid, rfd = handle
-    data = b''
-    while True:
-        chunk = os.read(rfd, 65536)
-        if not chunk:
-            break
-        data += chunk
-    os.close(rfd)
-    os.waitpid(pid, 0)
-    if not data.startswith(b'OK'):
-        raise RuntimeError(data[2:].decode(errors='replace'))
-    return eval(data[2:].decode())
-
-
-def tx_csum_off(ifname):
-    """A veth leaves only the pseudo-header sum in the UDP checksum, which a
-    packet socket passes on as is: have the kernel compute it."""
-    import array
-    import fcntl
-    ev = array.array('I', [0x17, 0])    # ETHTOOL_STXCSUM, off
-    ifr = struct.pack('16sP', ifname.encode(), ev.buffer_info()[0])
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    fcntl.ioctl(s.fileno(), 0x8946, ifr + bytes(40 - len(ifr)))
-    s.close()
-    return True
 
 
 def setup():

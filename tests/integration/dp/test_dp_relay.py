@@ -23,9 +23,6 @@ on each worker relays both ways; then with one worker and steering
 
 Usage: test_dp_relay.py PATH/TO/drongo-dp [PATH/TO/drongo-dpctl]
 """
-import array
-import ctypes
-import fcntl
 import os
 import re
 import signal
@@ -35,6 +32,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from netns_exec import in_ns, ns_result, tx_csum_off  # noqa: E402
 
 DP = os.path.abspath(sys.argv[1])
 DPCTL = (os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else
@@ -68,18 +68,6 @@ def cleanup():
                 p.kill()
     for ns in NSS:
         sh(f'ip netns del {ns}', check=False)
-
-
-def tx_csum_off(ifname):
-    """ethtool -K IF tx off: a veth hands packets over with only the
-    pseudo-header sum in the UDP checksum (CHECKSUM_PARTIAL), which a
-    packet socket passes on as is; real NICs deliver complete sums."""
-    ev = array.array('I', [0x17, 0])    # ETHTOOL_STXCSUM, off
-    ifr = struct.pack('16sP', ifname.encode(), ev.buffer_info()[0])
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    fcntl.ioctl(s.fileno(), 0x8946, ifr + bytes(40 - len(ifr)))
-    s.close()
-    return True
 
 
 def setup():
@@ -182,45 +170,6 @@ def main_stats():
         if line.startswith('main '):
             return {k: int(v) for k, v in kv(line).items() if v.isdigit()}
     raise RuntimeError('no main statistics')
-
-
-libc = ctypes.CDLL(None, use_errno=True)
-CLONE_NEWNET = 0x40000000
-
-
-def in_ns(ns, fn, *args):
-    """Run fn(*args) in a child process inside netns ns; return its
-    result (a bytes or str value) or raise with the child's error."""
-    rfd, wfd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(rfd)
-        try:
-            fd = os.open(f'/var/run/netns/{ns}', os.O_RDONLY)
-            if libc.setns(fd, CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), 'setns')
-            out = b'OK' + repr(fn(*args)).encode()
-        except Exception as e:  # reported to the parent
-            out = b'ER' + repr(e).encode()
-        os.write(wfd, out)
-        os._exit(0)
-    os.close(wfd)
-    return pid, rfd
-
-
-def ns_result(handle):
-    pid, rfd = handle
-    data = b''
-    while True:
-        chunk = os.read(rfd, 65536)
-        if not chunk:
-            break
-        data += chunk
-    os.close(rfd)
-    os.waitpid(pid, 0)
-    if not data.startswith(b'OK'):
-        raise RuntimeError(data[2:].decode(errors='replace'))
-    return eval(data[2:].decode())
 
 
 def rtp(seq):
