@@ -182,7 +182,10 @@ dp_config_walk(struct dp_config *c, const struct dg_conf_node *root)
 		strcpy(c->srtp_device, s);
 	}
 	v = c->srtp_contexts;
-	if ((err = dg_conf_get_u64(root, "srtp_contexts", 4, 65000, &v)) < 0)
+	/* Four contexts per re-keyed session: a million sessions per worker
+	 * is the bound, memory (about 4 KB per context with cryptodev) the
+	 * real limit. */
+	if ((err = dg_conf_get_u64(root, "srtp_contexts", 4, 4000000, &v)) < 0)
 		return err;
 	c->srtp_contexts = (uint32_t)v;
 	return 0;

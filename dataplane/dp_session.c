@@ -432,7 +432,7 @@ dp_session_srtp_ctx(struct dp_session_table *t, struct dp_leg *l,
 		dp_srtp_ctx_destroy(t->srtp, (uint32_t)idx);
 		return -ENOSPC;
 	}
-	l->srtp_slot[dir] = (uint16_t)idx;
+	l->srtp_slot[dir] = (uint32_t)idx;
 	return 0;
 }
 

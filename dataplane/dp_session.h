@@ -38,8 +38,10 @@ struct dp_srtp_worker;
 /** Packet kinds, also the index of per-kind port arrays. */
 #define DP_KIND_RTP 0u
 #define DP_KIND_RTCP 1u
-/** No SRTP context slot. */
-#define DP_SRTP_NONE 0xffffu
+/** No SRTP context slot (context indexes are 32-bit: a worker holds
+ * more than the 65 535 a 16-bit index would allow, four per re-keyed
+ * session). */
+#define DP_SRTP_NONE 0xffffffffu
 
 /* Leg state (struct dp_leg.state). */
 #define DP_LEG_S_LATCHED_RTP (1u << 0)	/**< peer RTP port learnt */
@@ -76,11 +78,11 @@ struct dp_leg {
 	uint8_t peer_family;	/**< 0 while the peer is unknown */
 	uint8_t state;		/**< DP_LEG_S_* */
 	uint32_t flags;		/**< DG_LEG_F_* as programmed */
-	uint16_t srtp_slot[2];	/**< in (unprotect), out (protect) contexts of
+	uint32_t srtp_slot[2];	/**< in (unprotect), out (protect) contexts of
 				     the worker's SRTP array, or DP_SRTP_NONE */
 	uint8_t peer_mac[6];	/**< DP_LEG_S_MAC */
 	uint8_t srtp_suite;	/**< enum dg_srtp_suite */
-	uint8_t pad0;
+	uint8_t pad0[5];
 	uint64_t rx_pkts;	/**< accepted from this leg's peer */
 	uint64_t rx_bytes;	/**< UDP payload bytes */
 	uint64_t tx_pkts;	/**< sent toward this leg's peer */

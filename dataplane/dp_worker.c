@@ -350,7 +350,7 @@ dp_crypto_pass(struct dp_lcore *lc, struct dp_media *md, bool protect)
 	unsigned int reason;
 	bool drop[DP_BURST];
 	struct dp_leg *l;
-	uint16_t slot;
+	uint32_t slot;
 
 	for (i = 0; i < md->n; i++) {
 		e = md->entry[i];

@@ -4,7 +4,8 @@
  * cryptodev) against libsrtp2 as the independent peer: SRTP in, plain out
  * and back; SRTCP; authentication failures and replays dropped by reason
  * and never latched; legs sharing keys passed through untouched; keys
- * refused without an engine.
+ * refused without an engine; a session whose contexts sit past the first
+ * 65 536 of the worker (100 k re-keyed sessions need four each) relays.
  */
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -25,6 +26,10 @@ static const uint8_t port_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const uint8_t gw_mac[6] = { 0x02, 0, 0, 0, 0, 0xfe };
 static const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0, 0x50 };
 
+/* Contexts taken before the session of test_srtp_contexts_past_16_bits:
+ * every index a 16-bit slot could hold. */
+#define FILL_CTX 65536u
+
 static struct dp_net net;
 static struct dp_lcore lc;
 static struct dp_srtp_worker *engine;
@@ -36,8 +41,8 @@ setup(void **state)
 	struct dp_srtp_conf conf = {
 		.backend = DP_SRTP_BACKEND_CRYPTODEV,
 		.nb_workers = 1,
-		.nb_sessions = 64,
-		.nb_ctx = 16,
+		.nb_sessions = FILL_CTX + 64,
+		.nb_ctx = FILL_CTX + 16,
 		.socket_id = SOCKET_ID_ANY,
 	};
 	struct dp_session_conf sc;
@@ -361,6 +366,67 @@ test_keys_without_engine(void **state)
 	assert_int_equal(lc.sessions->ports_in_use, 0);
 }
 
+/* With every context index below 65 536 taken, a session still gets its
+ * contexts (at 65 536 and up) and relays SRTP through them. */
+static void
+test_srtp_contexts_past_16_bits(void **state)
+{
+	struct dp_srtp_ctx_params cp = {
+		.dir = DP_SRTP_DIR_UNPROTECT,
+		.flags = DP_SRTP_F_SSRC_ANY | DP_SRTP_F_NO_RTCP,
+	};
+	struct dp_srtp_key k;
+	struct dg_msg_session ms;
+	struct dg_msg_ports p[2];
+	uint8_t rtp[256], buf[256], frame[512];
+	const struct dp_session *s;
+	const uint8_t *out;
+	struct rte_mbuf *m;
+	srtp_t peer_tx;
+	uint32_t i, olen;
+	int len, rl, idx;
+
+	(void)state;
+	for (i = 0; i < FILL_CTX; i++) {
+		memset(&k, 0, sizeof(k));
+		k.suite = DP_SRTP_AES_CM_128_HMAC_SHA1_80;
+		k.master_key[0] = (uint8_t)i;
+		k.master_key[1] = (uint8_t)(i >> 8);
+		idx = dp_srtp_ctx_create(engine, &cp, &k);
+		assert_int_equal(idx, (int)i);
+	}
+	memset(&ms, 0, sizeof(ms));
+	leg_set(&ms.leg[0], "192.0.2.10", 4000, 1, 2);
+	leg_set(&ms.leg[1], "10.0.0.50", 6000, 0, 0);
+	assert_int_equal(dp_session_create(lc.sessions, 5, &ms, lc.now_ns, p),
+			 0);
+	s = dp_session_find(lc.sessions, 5);
+	assert_non_null(s);
+	assert_true(s->leg[0].srtp_slot[0] >= FILL_CTX);
+	assert_true(s->leg[0].srtp_slot[1] >= FILL_CTX);
+	assert_int_not_equal(s->leg[0].srtp_slot[0], s->leg[0].srtp_slot[1]);
+
+	peer_tx = peer_session(&ms.leg[0].srtp_in, true);
+	rl = (int)dpt_rtp(rtp, 7, 160);
+	memcpy(buf, rtp, (size_t)rl);
+	len = rl;
+	assert_int_equal(srtp_protect(peer_tx, buf, &len), srtp_err_status_ok);
+	m = run1(frame, dpt_udp4(frame, peer_mac, port_mac, "192.0.2.10",
+				 4000, "10.0.0.1", p[0].rtp, buf,
+				 (uint32_t)len));
+	assert_non_null(m);
+	out = payload_of(m, &olen);
+	assert_int_equal(olen, rl);
+	assert_memory_equal(out, rtp, (size_t)rl);
+	rte_pktmbuf_free(m);
+	srtp_dealloc(peer_tx);
+	assert_int_equal(dp_session_delete(lc.sessions, 5), 0);
+	for (i = 0; i < FILL_CTX; i++)
+		dp_srtp_ctx_destroy(engine, i);
+	assert_int_equal(dp_srtp_worker_stats(engine)->ctx_created -
+			 dp_srtp_worker_stats(engine)->ctx_destroyed, 0);
+}
+
 int
 main(void)
 {
@@ -369,6 +435,7 @@ main(void)
 		cmocka_unit_test(test_srtp_auth_and_replay),
 		cmocka_unit_test(test_srtp_passthrough),
 		cmocka_unit_test(test_keys_without_engine),
+		cmocka_unit_test(test_srtp_contexts_past_16_bits),
 	};
 
 	if (dpt_eal_init("dgdp-unit-srtp") != 0)
