@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dp_lcore.h"
+#include "dp_srtp.h"
 
 static const uint8_t dp_drop_dg[DP_DROP__COUNT] = {
 	[DP_DROP_NONE] = DG_DROP_MALFORMED,
@@ -66,6 +67,8 @@ dp_stats_publish(struct dp_lcore *lc)
 	ws->tx_bytes = st->tx_bytes;
 	ws->srtp_unprotected = st->srtp_unprotected;
 	ws->srtp_protected = st->srtp_protected;
+	ws->srtp_ssrc_evicted = lc->sessions->srtp != NULL ?
+		dp_srtp_worker_stats(lc->sessions->srtp)->ssrc_evicted : 0;
 	ws->cmds = st->cmds;
 	ws->cmd_errors = st->cmd_errors;
 	ws->events = st->events;

@@ -54,7 +54,10 @@
 /** Incompatible layout or message change: clients refuse another major. */
 #define DG_SHM_ABI_MAJOR 1u
 /** Compatible additions (appended enum values, fields in padding). */
-#define DG_SHM_ABI_MINOR 1u
+#define DG_SHM_ABI_MINOR 2u
+/** First minor whose worker statistics carry srtp_ssrc_evicted (a region
+ * of an older minor has zero padding there: "not exported", not "none"). */
+#define DG_SHM_ABI_MINOR_SSRC_EVICTED 2u
 /** Region name: printf format with the instance number. */
 #define DG_SHM_NAME_FMT "/drongo-dp.%u"
 #define DG_SHM_NAME_MAX 32u
@@ -222,7 +225,10 @@ struct dg_shm_worker_stats {
 	uint64_t tx_bytes;
 	uint64_t srtp_unprotected;	/**< packets decrypted and verified */
 	uint64_t srtp_protected;	/**< packets encrypted */
-	uint64_t pad1[2];
+	/** ABI 1.2: SSRCs dropped from a full SRTP context (its least
+	 * recently used one) to make room for a new one. */
+	uint64_t srtp_ssrc_evicted;
+	uint64_t pad1;
 	/* line 2 */
 	uint64_t cmds;			/**< commands taken from the ring */
 	uint64_t cmd_errors;		/**< ACKs with status < 0 */
@@ -270,6 +276,17 @@ static inline uint64_t
 dg_shm_stat_read(const uint64_t *p)
 {
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+/**
+ * Whether a region's worker statistics carry srtp_ssrc_evicted (ABI 1.2 and
+ * up); readers of older regions leave the counter out rather than show 0.
+ */
+static inline int
+dg_shm_has_ssrc_evicted(const struct dg_shm_hdr *hdr)
+{
+	return hdr->abi_major == DG_SHM_ABI_MAJOR &&
+		hdr->abi_minor >= DG_SHM_ABI_MINOR_SSRC_EVICTED;
 }
 
 /**

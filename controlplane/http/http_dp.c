@@ -181,6 +181,14 @@ dp_metrics(void *arg, struct http_buf *out)
 			dg_shm_stat_read(&ws->field)); \
 	}
 	HTTP_DP_WORKER_STATS(HTTP_DP_WORKER_EXPO_)
+	/* Left out for a data plane older than the counter (ABI < 1.2):
+	 * absent is not zero. */
+	if (dg_shm_has_ssrc_evicted(dg_client_hdr(dp->c))) {
+		HTTP_DP_WORKER_EXPO_(srtp_ssrc_evicted,
+			"drongo_dp_srtp_ssrc_evicted_total", "counter",
+			"SSRCs dropped from a full SRTP context to make room "
+			"for a new one")
+	}
 #undef HTTP_DP_WORKER_EXPO_
 	ms = dg_client_main_stats(dp->c);
 	http_expo_family(out, "drongo_dp_drops_total", "counter",

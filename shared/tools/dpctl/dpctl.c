@@ -558,6 +558,9 @@ dpctl_stats(struct dpctl *d)
 		       dg_shm_stat_read(&s->timeouts),
 		       dg_shm_stat_read(&s->sessions_created),
 		       dg_shm_stat_read(&s->sessions_deleted));
+		if (dg_shm_has_ssrc_evicted(hdr))
+			printf(" srtp_ssrc_evicted=%" PRIu64,
+			       dg_shm_stat_read(&s->srtp_ssrc_evicted));
 		dpctl_print_drops(s->drops);
 		putchar('\n');
 	}
