@@ -23,6 +23,7 @@
 #include "mc_dialog.h"
 #include "mc_local.h"
 #include "ng_media.h"
+#include "redis_conn.h"
 #include "sip_edge.h"
 #include "sip_proxy_conf.h"
 #include "sip_server.h"
@@ -39,6 +40,7 @@ struct cp_main {
 	struct ng_media *media;		/* role media: the ng server */
 	struct mc_dialog *anchor;	/* role edge with media.required true */
 	struct cp_http *http;		/* NULL when http.enabled is false */
+	struct redis_conn *redis;	/* NULL without a redis section */
 	struct cp_edge_http edge_http;	/* the proxy's /metrics and /api parts */
 	const char *config_path;	/* NULL: the embedded default */
 	int exit_code;
@@ -236,6 +238,15 @@ main_run(struct cp_main *m, const struct cp_conf *conf)
 			strerror(-ret));
 		goto out_loop;
 	}
+	/* Before the edge: its stores and the cluster send through it. */
+	if (conf->redis.enabled) {
+		ret = redis_conn_create(&m->redis, &m->loop, &conf->redis);
+		if (ret < 0) {
+			DG_LOG(DG_LOG_ERROR, "start", "status=error error=\"redis: %s\"",
+				strerror(-ret));
+			goto out_signal;
+		}
+	}
 	ret = sip_server_start(m->srv, &m->loop, conf, err, sizeof(err));
 	if (ret < 0) {
 		DG_LOG(DG_LOG_ERROR, "start", "status=error error=%s",
@@ -289,6 +300,9 @@ out_signal:
 		sip_edge_set_media(m->srv->edge, NULL, NULL);
 	mc_dialog_destroy(m->anchor);
 	uring_signal_stop(&m->sig);
+	/* Commands still pending complete (with no reply) while the loop lives. */
+	redis_conn_destroy(m->redis);
+	m->redis = NULL;
 out_loop:
 	uring_loop_fini(&m->loop);
 	ng_media_destroy(m->media);

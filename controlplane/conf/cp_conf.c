@@ -32,6 +32,7 @@ conf_defaults(struct cp_conf *conf)
 	conf->udp_socket_buffer = 4194304;
 	conf->tcp_connections = 4096;
 	cp_conf_media_defaults(&conf->media);
+	cp_conf_redis_defaults(&conf->redis);
 	conf->http_enabled = true;
 	conf->http_max_connections = 64;
 	conf->http_idle_timeout_ms = 10000;
@@ -552,13 +553,19 @@ conf_media(const struct dg_conf_node *sec, struct cp_conf *conf)
 }
 
 static int
+conf_redis(const struct dg_conf_node *sec, struct cp_conf *conf)
+{
+	return cp_conf_redis_parse(sec, &conf->redis);
+}
+
+static int
 conf_walk(const struct dg_conf *doc, struct cp_conf *conf)
 {
 	static const char *const keys[] = { "node", "sip", "log", "limits",
-		"media", "http", "edge", NULL };
+		"media", "http", "edge", "redis", NULL };
 	static int (*const parse[])(const struct dg_conf_node *,
 		struct cp_conf *) = { conf_node, conf_sip, conf_log, conf_limits,
-		conf_media, conf_http, conf_edge };
+		conf_media, conf_http, conf_edge, conf_redis };
 	const struct dg_conf_node *root = dg_conf_root(doc);
 	const struct dg_conf_node *sec;
 	unsigned int i;
@@ -572,8 +579,14 @@ conf_walk(const struct dg_conf *doc, struct cp_conf *conf)
 		return err;
 	for (i = 0; keys[i] != NULL; i++) {
 		sec = dg_conf_map_get(root, keys[i]);
-		if (sec == NULL || section_empty(sec))
+		if (sec == NULL)
 			continue;
+		/* "redis:" alone asks for Redis with every default. */
+		if (section_empty(sec)) {
+			if (parse[i] == conf_redis)
+				conf->redis.enabled = true;
+			continue;
+		}
 		err = parse[i](sec, conf);
 		if (err < 0)
 			return err;

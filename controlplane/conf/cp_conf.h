@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "cp_conf_media.h"
+#include "cp_conf_redis.h"
 #include "dg_conf.h"
 #include "dg_log.h"
 
@@ -82,6 +83,8 @@ struct cp_conf {
 	unsigned int n_http_listen;
 	uint32_t http_max_connections;
 	uint64_t http_idle_timeout_ms;
+	/* redis (shared state of a cluster: cp_conf_redis.h) */
+	struct cp_conf_redis redis;
 };
 
 /** Role names in enum order, NULL-terminated. */
