@@ -32,6 +32,7 @@ conf_defaults(struct cp_conf *conf)
 	conf->udp_socket_buffer = 4194304;
 	conf->tcp_connections = 4096;
 	cp_conf_media_defaults(&conf->media);
+	cp_conf_cluster_defaults(&conf->cluster);
 	cp_conf_redis_defaults(&conf->redis);
 	conf->http_enabled = true;
 	conf->http_max_connections = 64;
@@ -520,8 +521,11 @@ conf_http(const struct dg_conf_node *sec, struct cp_conf *conf)
 bool
 cp_conf_media_required(const struct cp_conf *conf)
 {
+	/* An edge anchoring in remote media nodes has no local data plane. */
 	if (conf->media.required == CP_MEDIA_REQUIRED_AUTO)
-		return conf->role != CP_ROLE_LB;
+		return conf->role == CP_ROLE_MEDIA ||
+			(conf->role == CP_ROLE_EDGE &&
+			 conf->cluster.media != CP_CLUSTER_MEDIA_REMOTE);
 	return conf->media.required == CP_MEDIA_REQUIRED_TRUE;
 }
 
@@ -553,6 +557,12 @@ conf_media(const struct dg_conf_node *sec, struct cp_conf *conf)
 }
 
 static int
+conf_cluster(const struct dg_conf_node *sec, struct cp_conf *conf)
+{
+	return cp_conf_cluster_parse(sec, &conf->cluster);
+}
+
+static int
 conf_redis(const struct dg_conf_node *sec, struct cp_conf *conf)
 {
 	return cp_conf_redis_parse(sec, &conf->redis);
@@ -562,10 +572,10 @@ static int
 conf_walk(const struct dg_conf *doc, struct cp_conf *conf)
 {
 	static const char *const keys[] = { "node", "sip", "log", "limits",
-		"media", "http", "edge", "redis", NULL };
+		"media", "http", "edge", "cluster", "redis", NULL };
 	static int (*const parse[])(const struct dg_conf_node *,
 		struct cp_conf *) = { conf_node, conf_sip, conf_log, conf_limits,
-		conf_media, conf_http, conf_edge, conf_redis };
+		conf_media, conf_http, conf_edge, conf_cluster, conf_redis };
 	const struct dg_conf_node *root = dg_conf_root(doc);
 	const struct dg_conf_node *sec;
 	unsigned int i;

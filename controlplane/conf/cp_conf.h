@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "cp_conf_cluster.h"
 #include "cp_conf_media.h"
 #include "cp_conf_redis.h"
 #include "dg_conf.h"
@@ -85,6 +86,8 @@ struct cp_conf {
 	uint64_t http_idle_timeout_ms;
 	/* redis (shared state of a cluster: cp_conf_redis.h) */
 	struct cp_conf_redis redis;
+	/* cluster (identity, heartbeat, remote media: cp_conf_cluster.h) */
+	struct cp_conf_cluster cluster;
 };
 
 /** Role names in enum order, NULL-terminated. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mc_remote.h"
+#include "mc_remote_int.h"
 #include "ng_bencode.h"
 #include "ng_client.h"
 #include "ng_cmd.h"
@@ -68,8 +69,9 @@ mc_benc_addr(struct ng_benc *e, const struct sockaddr_storage *ss)
 }
 
 /* The request as rtpengine's SIP-proxy modules would word it. */
-static int
-mc_remote_encode(const struct mc_req *req, char **out, size_t *len)
+int
+mc_remote_encode(const struct mc_req *req, const char *owner, char **out,
+		 size_t *len)
 {
 	const struct mc_flags *f = &req->flags;
 	size_t cap = req->sdp.len + 2048;
@@ -88,6 +90,8 @@ mc_remote_encode(const struct mc_req *req, char **out, size_t *len)
 	mc_benc_pl(&e, "to-tag", req->to_tag);
 	mc_benc_pl(&e, "via-branch", req->via_branch);
 	mc_benc_pl(&e, "label", req->label);
+	if (owner != NULL)
+		ng_benc_kv_cstr(&e, MC_REMOTE_OWNER_KEY, owner);
 	ng_benc_cstr(&e, "flags");
 	ng_benc_list(&e);
 	ng_benc_cstr(&e, f->sip_source ? "SIP-source-address" : "trust-address");
@@ -154,34 +158,41 @@ mc_remote_reason(const struct ng_ben_doc *doc, const struct ng_ben_node *dict,
 	return buf;
 }
 
+void
+mc_remote_result(int status, const struct ng_ben_doc *doc,
+		 const struct ng_ben_node *dict, struct mc_result *r,
+		 char *reason, size_t cap)
+{
+	const struct ng_ben_node *res, *sdp;
+
+	if (status < 0) {
+		r->status = status;
+		r->reason = status == -ETIMEDOUT ? "media node did not answer" :
+			"media node sent an unreadable reply";
+		return;
+	}
+	res = ng_dict_get(doc, dict, "result");
+	sdp = ng_dict_get(doc, dict, "sdp");
+	if (ng_ben_str_eq(res, "ok") && sdp != NULL && sdp->type == NG_BEN_STR) {
+		r->sdp = sdp->str.p;
+		r->sdp_len = sdp->str.len;
+	} else {
+		r->status = -EPROTO;
+		r->reason = mc_remote_reason(doc, dict, reason, cap);
+	}
+}
+
 static void
 mc_remote_on_media(void *arg, int status, const struct ng_ben_doc *doc,
 		   const struct ng_ben_node *dict)
 {
 	struct mc_rop *op = arg;
-	const struct ng_ben_node *res, *sdp;
 	struct mc_result r;
 	char reason[256];
 
 	memset(&r, 0, sizeof(r));
 	r.alloc_id = op->alloc_id;
-	if (status < 0) {
-		r.status = status;
-		r.reason = status == -ETIMEDOUT ? "media node did not answer" :
-			"media node sent an unreadable reply";
-	} else {
-		res = ng_dict_get(doc, dict, "result");
-		sdp = ng_dict_get(doc, dict, "sdp");
-		if (ng_ben_str_eq(res, "ok") && sdp != NULL &&
-		    sdp->type == NG_BEN_STR) {
-			r.sdp = sdp->str.p;
-			r.sdp_len = sdp->str.len;
-		} else {
-			r.status = -EPROTO;
-			r.reason = mc_remote_reason(doc, dict, reason,
-						    sizeof(reason));
-		}
-	}
+	mc_remote_result(status, doc, dict, &r, reason, sizeof(reason));
 	if (r.status < 0)
 		op->r->st.errors++;
 	op->done(op->arg, &r);
@@ -204,7 +215,7 @@ mc_remote_media(struct mc_orch *o, const struct mc_req *req,
 	op = calloc(1, sizeof(*op));
 	if (op == NULL)
 		return -ENOMEM;
-	err = mc_remote_encode(req, &buf, &len);
+	err = mc_remote_encode(req, NULL, &buf, &len);
 	if (err < 0) {
 		free(op);
 		return err;
@@ -252,29 +263,21 @@ mc_int(const struct ng_ben_doc *doc, const struct ng_ben_node *d,
 		(uint64_t)v->ival : 0;
 }
 
-static void
-mc_remote_on_info(void *arg, int status, const struct ng_ben_doc *doc,
-		  const struct ng_ben_node *dict)
+void
+mc_remote_info_fill(int status, const struct ng_ben_doc *doc,
+		    const struct ng_ben_node *dict, struct mc_call_info *ci,
+		    char *reason, size_t cap)
 {
-	struct mc_rop *op = arg;
 	const struct ng_ben_node *tags, *k;
-	struct mc_call_info *ci = calloc(1, sizeof(*ci));
-	char reason[256];
 	unsigned int t = 0;
 
-	if (ci == NULL) {
-		free(op);
-		return;
-	}
-	ci->alloc_id = op->alloc_id;
-	memcpy(ci->call_id, op->call_id, sizeof(ci->call_id));
 	if (status < 0) {
 		ci->status = status;
 		ci->reason = status == -ETIMEDOUT ? "media node did not answer" :
 			"media node sent an unreadable reply";
 	} else if (!ng_ben_str_eq(ng_dict_get(doc, dict, "result"), "ok")) {
 		ci->status = -ENOENT;
-		ci->reason = mc_remote_reason(doc, dict, reason, sizeof(reason));
+		ci->reason = mc_remote_reason(doc, dict, reason, cap);
 	} else {
 		ci->created_s = mc_int(doc, dict, "created");
 		ci->last_signal_s = mc_int(doc, dict, "last signal");
@@ -285,6 +288,23 @@ mc_remote_on_info(void *arg, int status, const struct ng_ben_doc *doc,
 				 (int)(k->str.len < MC_ID_MAX ? k->str.len :
 				       MC_ID_MAX - 1), k->str.p);
 	}
+}
+
+static void
+mc_remote_on_info(void *arg, int status, const struct ng_ben_doc *doc,
+		  const struct ng_ben_node *dict)
+{
+	struct mc_rop *op = arg;
+	struct mc_call_info *ci = calloc(1, sizeof(*ci));
+	char reason[256];
+
+	if (ci == NULL) {
+		free(op);
+		return;
+	}
+	ci->alloc_id = op->alloc_id;
+	memcpy(ci->call_id, op->call_id, sizeof(ci->call_id));
+	mc_remote_info_fill(status, doc, dict, ci, reason, sizeof(reason));
 	if (ci->status < 0)
 		op->r->st.errors++;
 	op->info_done(op->arg, ci);
@@ -292,13 +312,28 @@ mc_remote_on_info(void *arg, int status, const struct ng_ben_doc *doc,
 	free(op);
 }
 
+int
+mc_remote_encode_info(const char *cmd, struct dg_pl call_id, const char *owner,
+		      char *buf, size_t cap)
+{
+	struct ng_benc e;
+
+	ng_benc_init(&e, buf, cap);
+	ng_benc_dict(&e);
+	ng_benc_kv_cstr(&e, "command", cmd);
+	ng_benc_kv_str(&e, "call-id", call_id.p, call_id.len);
+	if (owner != NULL)
+		ng_benc_kv_cstr(&e, MC_REMOTE_OWNER_KEY, owner);
+	ng_benc_end(&e);
+	return ng_benc_finish(&e);
+}
+
 static int
 mc_remote_info(struct mc_orch *o, struct dg_pl call_id, const char *cmd,
 	       mc_info_fn *done, void *arg)
 {
 	struct mc_remote *rm = (struct mc_remote *)o;
-	char buf[MC_ID_MAX + 64];
-	struct ng_benc e;
+	char buf[MC_REMOTE_INFO_MAX];
 	struct mc_rop *op;
 	int n, err;
 
@@ -313,12 +348,7 @@ mc_remote_info(struct mc_orch *o, struct dg_pl call_id, const char *cmd,
 	op->arg = arg;
 	op->alloc_id = mc_remote_alloc_id(call_id);
 	memcpy(op->call_id, call_id.p, call_id.len);
-	ng_benc_init(&e, buf, sizeof(buf));
-	ng_benc_dict(&e);
-	ng_benc_kv_cstr(&e, "command", cmd);
-	ng_benc_kv_str(&e, "call-id", call_id.p, call_id.len);
-	ng_benc_end(&e);
-	n = ng_benc_finish(&e);
+	n = mc_remote_encode_info(cmd, call_id, NULL, buf, sizeof(buf));
 	err = n < 0 ? n : ng_client_send(rm->client, buf, (size_t)n,
 					 mc_remote_on_info, op);
 	if (err < 0) {

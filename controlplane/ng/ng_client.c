@@ -29,6 +29,8 @@ struct ng_creq {
 	unsigned int rto_ms;
 	ng_client_reply_fn *fn;
 	void *arg;
+	struct sockaddr_storage dst;
+	socklen_t dst_len;
 	size_t cookie_len;
 	size_t len;
 	char data[];			/* "<cookie> <dict>" */
@@ -66,8 +68,8 @@ ng_creq_send(struct ng_creq *r)
 {
 	struct ng_client *c = r->c;
 
-	(void)sip_udp_send(&c->udp, (const struct sockaddr *)&c->server,
-			   c->server_len, r->data, r->len);
+	(void)sip_udp_send(&c->udp, (const struct sockaddr *)&r->dst,
+			   r->dst_len, r->data, r->len);
 	r->tries_left--;
 	(void)uring_timer_start(&c->loop->timers, &r->timer, r->rto_ms);
 }
@@ -188,14 +190,17 @@ out_free:
 }
 
 int
-ng_client_send(struct ng_client *c, const char *dict, size_t len,
-	       ng_client_reply_fn *fn, void *arg)
+ng_client_send_to(struct ng_client *c, const struct sockaddr *dst,
+		  socklen_t dst_len, const char *dict, size_t len,
+		  ng_client_reply_fn *fn, void *arg)
 {
 	char cookie[32];
 	struct ng_creq *r;
 	uint32_t seq;
 	int cl;
 
+	if (dst_len > sizeof(r->dst) || dst->sa_family != c->server.ss_family)
+		return -EINVAL;
 	seq = ++c->seq;
 	if (c->pend[seq & c->mask] != NULL) {
 		c->seq--;
@@ -211,6 +216,8 @@ ng_client_send(struct ng_client *c, const char *dict, size_t len,
 	r->seq = seq;
 	r->fn = fn;
 	r->arg = arg;
+	memcpy(&r->dst, dst, dst_len);
+	r->dst_len = dst_len;
 	r->tries_left = c->opts.tries;
 	r->rto_ms = c->opts.first_rto_ms;
 	r->cookie_len = (size_t)cl;
@@ -226,6 +233,14 @@ ng_client_send(struct ng_client *c, const char *dict, size_t len,
 	c->pend[seq & c->mask] = r;
 	c->st.sent++;
 	return 0;
+}
+
+int
+ng_client_send(struct ng_client *c, const char *dict, size_t len,
+	       ng_client_reply_fn *fn, void *arg)
+{
+	return ng_client_send_to(c, (const struct sockaddr *)&c->server,
+				 c->server_len, dict, len, fn, arg);
 }
 
 void

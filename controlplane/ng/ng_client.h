@@ -63,6 +63,17 @@ int ng_client_create(struct ng_client **out, struct uring_loop *loop,
 int ng_client_send(struct ng_client *c, const char *dict, size_t len,
 		   ng_client_reply_fn *fn, void *arg);
 
+/**
+ * As ng_client_send, to the server at @p dst (same address family as the
+ * client's server) instead of the client's own: one socket drives several
+ * media nodes.
+ *
+ * @return as ng_client_send; -EINVAL for another address family.
+ */
+int ng_client_send_to(struct ng_client *c, const struct sockaddr *dst,
+		      socklen_t dst_len, const char *dict, size_t len,
+		      ng_client_reply_fn *fn, void *arg);
+
 /** Counters. */
 void ng_client_stats_get(const struct ng_client *c, struct ng_client_stats *st);
 
