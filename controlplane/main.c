@@ -18,6 +18,7 @@
 
 #include "cp_conf.h"
 #include "cp_edge_http.h"
+#include "cp_lb_http.h"
 #include "cp_http.h"
 #include "dg_log.h"
 #include "mc_dialog.h"
@@ -25,6 +26,7 @@
 #include "ng_media.h"
 #include "redis_conn.h"
 #include "sip_edge.h"
+#include "sip_lb.h"
 #include "sip_proxy_conf.h"
 #include "sip_server.h"
 #include "uring_loop.h"
@@ -42,6 +44,8 @@ struct cp_main {
 	struct cp_http *http;		/* NULL when http.enabled is false */
 	struct redis_conn *redis;	/* NULL without a redis section */
 	struct cp_edge_http edge_http;	/* the proxy's /metrics and /api parts */
+	struct sip_lb *lb;		/* role lb: the balancer */
+	struct cp_lb_http lb_http;	/* its /metrics and /api/lb/edges */
 	const char *config_path;	/* NULL: the embedded default */
 	int exit_code;
 };
@@ -147,6 +151,8 @@ main_on_signal(struct uring_signal *sig, int signo)
 			ng_media_stats_log(m->media);
 		if (m->anchor != NULL)
 			mc_dialog_stats_log(m->anchor);
+		if (m->lb != NULL)
+			sip_lb_stats_log(m->lb);
 		break;
 	default:
 		break;
@@ -270,6 +276,15 @@ main_run(struct cp_main *m, const struct cp_conf *conf)
 			goto out_signal;
 		}
 	}
+	if (conf->role == CP_ROLE_LB) {
+		ret = sip_lb_create(&m->lb, &m->loop, m->srv, conf, err,
+			sizeof(err));
+		if (ret < 0) {
+			DG_LOG(DG_LOG_ERROR, "start", "status=error error=%s",
+				dg_log_quote(q, sizeof(q), err, strlen(err)));
+			goto out_signal;
+		}
+	}
 	ret = cp_http_start(&m->http, &m->loop, conf, m->srv);
 	if (ret < 0) {
 		DG_LOG(DG_LOG_ERROR, "start", "status=error error=\"http: %s\"",
@@ -281,6 +296,10 @@ main_run(struct cp_main *m, const struct cp_conf *conf)
 			sip_edge_loc(m->srv->edge));
 		(void)cp_edge_http_register(&m->edge_http,
 			cp_http_registry(m->http));
+	}
+	if (m->lb != NULL && cp_http_registry(m->http) != NULL) {
+		cp_lb_http_init(&m->lb_http, m->lb);
+		(void)cp_lb_http_register(&m->lb_http, cp_http_registry(m->http));
 	}
 	DG_LOG(DG_LOG_INFO, "start", "status=ok version=%s role=%s name=%s config=%s pid=%d",
 		DRONGO_VERSION, cp_role_names[conf->role], conf->name,
@@ -294,11 +313,15 @@ main_run(struct cp_main *m, const struct cp_conf *conf)
 	sip_server_stats_log(m->srv);
 	if (m->anchor != NULL)
 		mc_dialog_stats_log(m->anchor);
+	if (m->lb != NULL)
+		sip_lb_stats_log(m->lb);
 	DG_LOG(DG_LOG_INFO, "stop", "status=%s", ret < 0 ? "error" : "ok");
 out_signal:
 	if (m->anchor != NULL)
 		sip_edge_set_media(m->srv->edge, NULL, NULL);
 	mc_dialog_destroy(m->anchor);
+	sip_lb_destroy(m->lb);
+	m->lb = NULL;
 	uring_signal_stop(&m->sig);
 	/* Commands still pending complete (with no reply) while the loop lives. */
 	redis_conn_destroy(m->redis);

@@ -32,6 +32,7 @@ conf_defaults(struct cp_conf *conf)
 	conf->udp_socket_buffer = 4194304;
 	conf->tcp_connections = 4096;
 	cp_conf_media_defaults(&conf->media);
+	cp_conf_lb_defaults(&conf->lb);
 	cp_conf_cluster_defaults(&conf->cluster);
 	cp_conf_redis_defaults(&conf->redis);
 	conf->http_enabled = true;
@@ -569,13 +570,20 @@ conf_redis(const struct dg_conf_node *sec, struct cp_conf *conf)
 }
 
 static int
+conf_lb(const struct dg_conf_node *sec, struct cp_conf *conf)
+{
+	return cp_conf_lb_parse(sec, &conf->lb);
+}
+
+static int
 conf_walk(const struct dg_conf *doc, struct cp_conf *conf)
 {
 	static const char *const keys[] = { "node", "sip", "log", "limits",
-		"media", "http", "edge", "cluster", "redis", NULL };
+		"media", "http", "edge", "cluster", "redis", "lb", NULL };
 	static int (*const parse[])(const struct dg_conf_node *,
 		struct cp_conf *) = { conf_node, conf_sip, conf_log, conf_limits,
-		conf_media, conf_http, conf_edge, conf_cluster, conf_redis };
+		conf_media, conf_http, conf_edge, conf_cluster, conf_redis,
+		conf_lb };
 	const struct dg_conf_node *root = dg_conf_root(doc);
 	const struct dg_conf_node *sec;
 	unsigned int i;

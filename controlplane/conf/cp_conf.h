@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "cp_conf_cluster.h"
+#include "cp_conf_lb.h"
 #include "cp_conf_media.h"
 #include "cp_conf_redis.h"
 #include "dg_conf.h"
@@ -78,6 +79,8 @@ struct cp_conf {
 	uint32_t tcp_connections;
 	/* media (role media: cp_conf_media.h) */
 	struct cp_conf_media media;
+	/* lb (role lb: cp_conf_lb.h) */
+	struct cp_conf_lb lb;
 	/* http */
 	bool http_enabled;
 	struct sockaddr_storage http_listen[CP_CONF_MAX_HTTP_LISTEN];
