@@ -180,16 +180,16 @@ lb_edges(const struct dg_conf_node *seq, struct cp_conf_lb *lb)
 		if (err < 0)
 			return err;
 		for (j = 0; j < i; j++) {
-			if (strcmp(lb->edges[j].name, e->name) == 0)
-				return dg_conf_error(item,
-					"edge name '%s' already used on line %u",
-					e->name, lb->edges[j].line);
 			if (lb->edges[j].addrlen == e->addrlen &&
 					memcmp(&lb->edges[j].addr, &e->addr,
 						e->addrlen) == 0)
 				return dg_conf_error(item,
 					"duplicate of the edge on line %u",
 					lb->edges[j].line);
+			if (strcmp(lb->edges[j].name, e->name) == 0)
+				return dg_conf_error(item,
+					"edge name '%s' already used on line %u",
+					e->name, lb->edges[j].line);
 		}
 		lb->n_edges++;
 	}
