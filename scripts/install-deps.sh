@@ -18,4 +18,10 @@ apt-get install -y --no-install-recommends \
 	libsrtp2-dev libssl-dev liburing-dev libjemalloc-dev \
 	libcmocka-dev libhiredis-dev redis-server libyaml-dev \
 	sip-tester kamailio iproute2 iputils-ping tcpdump python3 python3-yaml \
-	netcat-openbsd procps
+	netcat-openbsd procps yamllint python3-jsonschema
+# config/k8s is rendered with `kubectl kustomize` by its test; Debian's
+# kubernetes-client provides kubectl where no other kubectl is installed
+# (its /usr/bin/kubectl would clash with one from another package).
+if ! command -v kubectl >/dev/null 2>&1; then
+	apt-get install -y --no-install-recommends kubernetes-client
+fi

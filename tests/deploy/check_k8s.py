@@ -1,0 +1,858 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Checks the Kubernetes manifests of config/k8s offline: yamllint on every
+# file and on every drongo.yaml / drongo-dp.yaml embedded in a ConfigMap;
+# kustomization.yaml lists exactly the manifest files and `kubectl
+# kustomize` renders them to the same objects (when a kubectl is
+# installed); every object against a JSON Schema of the fields used
+# (k8s_schema.yaml); the rules a Drongo deployment depends on (readiness on
+# /health and liveness on /health/live at the HTTP port the container's
+# own drongo.yaml serves on, reachable from the kubelet; media pods on the
+# host network with hugepages, /dev/shm shared by drongo-dp and drongo,
+# the same data-plane instance on both sides; Guaranteed QoS with whole
+# CPUs; Services and disruption budgets that select pods; the balancer's
+# edges being the edges' Service addresses); and every embedded
+# configuration through the real binaries (`drongo --check-config`,
+# `drongo-dp --check`). With --mutations it then breaks the manifests one
+# rule at a time, in memory, and fails unless each break is reported.
+import argparse
+import copy
+import ipaddress
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import jsonschema
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NAMESPACE = "drongo"
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+
+
+class Manifests:
+    """The objects of a manifest directory, each with its file name."""
+
+    def __init__(self, directory):
+        self.dir = directory
+        with open(os.path.join(directory, "kustomization.yaml")) as f:
+            self.kustomization = yaml.safe_load(f)
+        self.objects = []
+        for name in self.kustomization.get("resources", []):
+            path = os.path.join(directory, name)
+            if not os.path.isfile(path):
+                continue
+            with open(path) as f:
+                for doc in yaml.safe_load_all(f):
+                    if doc is not None:
+                        self.objects.append((name, doc))
+
+    def files(self):
+        return sorted(f for f in os.listdir(self.dir)
+                      if f.endswith(".yaml") and f != "kustomization.yaml")
+
+
+def obj_id(obj):
+    md = obj.get("metadata", {})
+    return "%s/%s" % (obj.get("kind"), md.get("name"))
+
+
+def image_base(image):
+    return image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
+
+
+def pod_spec(obj):
+    return obj["spec"]["template"]["spec"]
+
+
+def pod_labels(obj):
+    return obj["spec"]["template"].get("metadata", {}).get("labels", {})
+
+
+def pod_names(obj):
+    """Names of a StatefulSet's pods (its others have none fixed)."""
+    if obj["kind"] != "StatefulSet":
+        return None
+    return ["%s-%d" % (obj["metadata"]["name"], i)
+            for i in range(obj["spec"].get("replicas", 1))]
+
+
+def selects(selector, obj):
+    """Whether a Service/PDB label selector picks pods of workload obj."""
+    labels = pod_labels(obj)
+    for k, v in selector.items():
+        if k == "statefulset.kubernetes.io/pod-name":
+            names = pod_names(obj)
+            if names is None or v not in names:
+                return False
+        elif labels.get(k) != v:
+            return False
+    return bool(selector)
+
+
+def is_cpu_integer(q):
+    return isinstance(q, int) or (isinstance(q, str) and q.isdigit())
+
+
+def drongo_containers(obj):
+    return [c for c in pod_spec(obj)["containers"]
+            if image_base(c.get("image", "")) == "drongo"]
+
+
+def config_keys(manifests):
+    """Every (ConfigMap name, key, text) whose key names a drongo config."""
+    out = []
+    for _, obj in manifests.objects:
+        if obj.get("kind") != "ConfigMap":
+            continue
+        for key, text in sorted(obj.get("data", {}).items()):
+            if key.endswith("drongo.yaml") or key.endswith("drongo-dp.yaml"):
+                out.append((obj["metadata"]["name"], key, text))
+    return out
+
+
+class Checker:
+    def __init__(self, manifests):
+        self.m = manifests
+        self.errors = []
+        self.by_kind = {}
+        for _, obj in manifests.objects:
+            self.by_kind.setdefault(obj.get("kind"), []).append(obj)
+
+    def err(self, where, msg):
+        self.errors.append("%s: %s" % (where, msg))
+
+    def kind(self, k):
+        return self.by_kind.get(k, [])
+
+    def configmap(self, name):
+        for cm in self.kind("ConfigMap"):
+            if cm["metadata"]["name"] == name:
+                return cm
+        return None
+
+    # -- files and schema -------------------------------------------------
+    def check_listing(self):
+        listed = self.m.kustomization.get("resources", [])
+        for f in self.m.files():
+            if f not in listed:
+                self.err("kustomization.yaml", "%s is not listed in resources" % f)
+        for f in listed:
+            if not os.path.isfile(os.path.join(self.m.dir, f)):
+                self.err("kustomization.yaml", "resource %s does not exist" % f)
+
+    def check_schema(self, schema):
+        validator = jsonschema.Draft7Validator(schema)
+        for fname, obj in self.m.objects:
+            for e in sorted(validator.iter_errors(obj), key=lambda e: list(e.path)):
+                path = "/".join(str(p) for p in e.path)
+                self.err("%s %s" % (fname, obj_id(obj)),
+                         "schema: %s: %s" % (path or "(top)", e.message))
+
+    # -- objects ----------------------------------------------------------
+    def check_namespaces(self):
+        names = [ns["metadata"]["name"] for ns in self.kind("Namespace")]
+        if NAMESPACE not in names:
+            self.err("Namespace", "no Namespace %s" % NAMESPACE)
+        for fname, obj in self.m.objects:
+            if obj.get("kind") == "Namespace":
+                continue
+            if obj.get("metadata", {}).get("namespace") != NAMESPACE:
+                self.err("%s %s" % (fname, obj_id(obj)),
+                         "namespace is not %s" % NAMESPACE)
+
+    def resolve_config(self, obj, c, path):
+        """ConfigMap texts a container's --config path names, by key."""
+        where = "%s container %s" % (obj_id(obj), c["name"])
+        spec = pod_spec(obj)
+        mount = None
+        for vm in c.get("volumeMounts", []):
+            mp = vm["mountPath"].rstrip("/") + "/"
+            if path.startswith(mp):
+                mount = vm
+        if mount is None:
+            self.err(where, "--config %s is on no volume" % path)
+            return {}
+        vol = [v for v in spec.get("volumes", []) if v["name"] == mount["name"]]
+        if not vol or "configMap" not in vol[0]:
+            self.err(where, "--config %s is not on a ConfigMap volume" % path)
+            return {}
+        cm = self.configmap(vol[0]["configMap"]["name"])
+        if cm is None:
+            self.err(where, "ConfigMap %s does not exist" %
+                     vol[0]["configMap"]["name"])
+            return {}
+        key = path[len(mount["mountPath"].rstrip("/")) + 1:]
+        data = cm.get("data", {})
+        var = re.search(r"\$\(([A-Z_]+)\)", key)
+        if var is None:
+            if key not in data:
+                self.err(where, "ConfigMap %s has no key %s" %
+                         (cm["metadata"]["name"], key))
+                return {}
+            return {key: data[key]}
+        env = {e["name"]: e for e in c.get("env", [])}
+        field = env.get(var.group(1), {}).get("valueFrom", {}) \
+            .get("fieldRef", {}).get("fieldPath")
+        if field not in ("metadata.name", "spec.nodeName"):
+            self.err(where, "$(%s) in --config is not the pod's or the "
+                     "node's name" % var.group(1))
+            return {}
+        pattern = re.compile("^" + re.escape(key[:var.start()]) +
+                             "([a-z0-9.-]+)" + re.escape(key[var.end():]) + "$")
+        found = {k: v for k, v in data.items() if pattern.match(k)}
+        if field == "metadata.name":
+            names = pod_names(obj)
+            if names is None:
+                self.err(where, "$(%s) is the pod name, which only a "
+                         "StatefulSet fixes" % var.group(1))
+                return {}
+            for n in names:
+                k = key[:var.start()] + n + key[var.end():]
+                if k not in data:
+                    self.err(where, "pod %s has no config (ConfigMap %s key %s)"
+                             % (n, cm["metadata"]["name"], k))
+            found = {k: v for k, v in found.items()
+                     if pattern.match(k).group(1) in names}
+        elif not found:
+            self.err(where, "ConfigMap %s has no key for any node (%s)" %
+                     (cm["metadata"]["name"], key))
+        return found
+
+    def container_port(self, c, port, proto="TCP"):
+        """The containerPort a probe/Service port (number or name) means."""
+        for p in c.get("ports", []):
+            if p.get("protocol", "TCP") != proto:
+                continue
+            if port == p.get("name") or port == p["containerPort"]:
+                return p["containerPort"]
+        return port if isinstance(port, int) else None
+
+    def check_probe(self, where, c, kind, path, http_port):
+        probe = c.get(kind)
+        if probe is None:
+            self.err(where, "no %s" % kind)
+            return
+        get = probe.get("httpGet")
+        if get is None:
+            self.err(where, "%s is not an httpGet" % kind)
+            return
+        if get.get("path") != path:
+            self.err(where, "%s path is %s, not %s" % (kind, get.get("path"), path))
+        port = self.container_port(c, get.get("port"))
+        if port != http_port:
+            self.err(where, "%s port %s is not the HTTP port %s of its drongo.yaml"
+                     % (kind, get.get("port"), http_port))
+
+    def http_port(self, where, key, conf, host_network):
+        http = conf.get("http") or {}
+        if http.get("enabled") is False:
+            self.err(where, "%s: http.enabled is false: nothing answers the probes" % key)
+            return None
+        listen = http.get("listen", ["127.0.0.1:8080", "[::1]:8080"])
+        ports = set()
+        reachable = False
+        for item in listen:
+            addr, _, port = str(item).rpartition(":")
+            ports.add(int(port))
+            ip = ipaddress.ip_address(addr.strip("[]"))
+            if ip.is_unspecified:
+                reachable = True
+            elif not ip.is_loopback and not host_network:
+                reachable = True
+        if not reachable:
+            self.err(where, "%s: http.listen %s is not reachable by the kubelet "
+                     "(listen on 0.0.0.0 or ::)" % (key, listen))
+        if len(ports) != 1:
+            self.err(where, "%s: http.listen uses several ports %s" %
+                     (key, sorted(ports)))
+            return None
+        return ports.pop()
+
+    def check_drongo(self, obj, c):
+        where = "%s container %s" % (obj_id(obj), c["name"])
+        spec = pod_spec(obj)
+        host_net = spec.get("hostNetwork", False)
+        if c.get("command") != ["drongo"]:
+            self.err(where, "command is not [drongo]")
+        args = c.get("args", [])
+        if "--config" not in args or args.index("--config") + 1 >= len(args):
+            self.err(where, "no --config FILE argument")
+            return []
+        confs = self.resolve_config(obj, c, args[args.index("--config") + 1])
+        component = pod_labels(obj).get("app.kubernetes.io/component")
+        ports = set()
+        parsed = []
+        for key, text in sorted(confs.items()):
+            try:
+                conf = yaml.safe_load(text) or {}
+            except yaml.YAMLError as e:
+                self.err(where, "%s: %s" % (key, e))
+                continue
+            parsed.append((key, conf))
+            role = (conf.get("node") or {}).get("role", "edge")
+            if role != component:
+                self.err(where, "%s: node.role %s in a pod of component %s" %
+                         (key, role, component))
+            port = self.http_port(where, key, conf, host_net)
+            if port is not None:
+                ports.add(port)
+            if not host_net:
+                for item in (conf.get("sip") or {}).get("listen", []):
+                    if isinstance(item, str):
+                        proto, _, rest = item.partition(":")
+                        addr, _, port = rest.rpartition(":")
+                        port = int(port)
+                    else:
+                        proto, port = item["transport"], item.get("port", 5060)
+                        addr = str(item.get("address", "0.0.0.0"))
+                    if ipaddress.ip_address(addr.strip("[]")).is_loopback:
+                        continue
+                    if self.container_port(c, port, proto.upper()) is None or \
+                            not any(p["containerPort"] == port and
+                                    p.get("protocol", "TCP") == proto.upper()
+                                    for p in c.get("ports", [])):
+                        self.err(where, "%s: sip.listen %s has no containerPort"
+                                 % (key, item))
+        if len(ports) > 1:
+            self.err(where, "its configs serve HTTP on different ports %s: "
+                     "one probe cannot reach them all" % sorted(ports))
+        if len(ports) == 1:
+            port = ports.pop()
+            self.check_probe(where, c, "readinessProbe", "/health", port)
+            self.check_probe(where, c, "livenessProbe", "/health/live", port)
+            if not host_net and not any(
+                    p["containerPort"] == port and p.get("protocol", "TCP") == "TCP"
+                    for p in c.get("ports", [])):
+                self.err(where, "HTTP port %d is not a containerPort" % port)
+        elif not confs:
+            self.err(where, "no configuration found: probes unchecked")
+        return parsed
+
+    def check_dp(self, obj, c):
+        where = "%s container %s" % (obj_id(obj), c["name"])
+        script = " ".join(c.get("args", []))
+        if c.get("command") != ["sh", "-c"] or "exec drongo-dp " not in script:
+            self.err(where, "does not run `sh -c '... exec drongo-dp ...'`")
+        r = subprocess.run(["sh", "-n", "-c", script], stderr=subprocess.PIPE)
+        if r.returncode != 0:
+            self.err(where, "start script: %s" % r.stderr.decode().strip())
+        for kind in ("livenessProbe", "startupProbe"):
+            cmd = " ".join(c.get(kind, {}).get("exec", {}).get("command", []))
+            if "drongo-dpctl" not in cmd:
+                self.err(where, "%s does not ask drongo-dpctl" % kind)
+        res = c.get("resources", {})
+        huge = [k for k in res.get("limits", {}) if k.startswith("hugepages-")]
+        if not huge:
+            self.err(where, "no hugepages-2Mi/1Gi in resources")
+        for k in huge:
+            if res.get("requests", {}).get(k) != res["limits"][k]:
+                self.err(where, "%s request differs from its limit" % k)
+        mounts = {vm["mountPath"]: vm["name"] for vm in c.get("volumeMounts", [])}
+        vols = {v["name"]: v for v in pod_spec(obj).get("volumes", [])}
+        hv = vols.get(mounts.get("/dev/hugepages"), {})
+        if not hv.get("emptyDir", {}).get("medium", "").startswith("HugePages"):
+            self.err(where, "/dev/hugepages is not an emptyDir of medium HugePages")
+        sc = c.get("securityContext", {})
+        if not sc.get("privileged") and \
+                "IPC_LOCK" not in sc.get("capabilities", {}).get("add", []):
+            self.err(where, "neither privileged nor IPC_LOCK (DPDK pins memory)")
+        if script and "$NODE_NAME" in script:
+            env = {e["name"]: e for e in c.get("env", [])}
+            if env.get("NODE_NAME", {}).get("valueFrom", {}).get("fieldRef", {}) \
+                    .get("fieldPath") != "spec.nodeName":
+                self.err(where, "NODE_NAME is not the node's name")
+
+    def check_media_pod(self, obj, dps, drongos, confs):
+        where = obj_id(obj)
+        spec = pod_spec(obj)
+        if spec.get("hostNetwork") is not True:
+            self.err(where, "a pod with drongo-dp must have hostNetwork: true")
+        if spec.get("dnsPolicy") != "ClusterFirstWithHostNet":
+            self.err(where, "dnsPolicy is not ClusterFirstWithHostNet "
+                     "(cluster names do not resolve on the host network)")
+        vols = {v["name"]: v for v in spec.get("volumes", [])}
+        shm = set()
+        for c in dps + drongos:
+            name = {vm["mountPath"]: vm["name"]
+                    for vm in c.get("volumeMounts", [])}.get("/dev/shm")
+            if name is None:
+                self.err(where, "container %s has no /dev/shm mount" % c["name"])
+                continue
+            if vols.get(name, {}).get("emptyDir", {}).get("medium") != "Memory":
+                self.err(where, "/dev/shm of %s is not an emptyDir in Memory" %
+                         c["name"])
+            shm.add(name)
+        if len(shm) > 1:
+            self.err(where, "drongo-dp and drongo mount different /dev/shm "
+                     "volumes %s" % sorted(shm))
+        # The region drongo-dp publishes is the one drongo attaches to.
+        dp_conf = {}
+        for dp in dps:
+            cm = [v["configMap"]["name"] for v in spec.get("volumes", [])
+                  if "configMap" in v]
+            for name in cm:
+                for key, text in (self.configmap(name) or {}).get("data", {}).items():
+                    if key.endswith(".drongo-dp.yaml"):
+                        dp_conf[key[:-len(".drongo-dp.yaml")]] = \
+                            yaml.safe_load(text) or {}
+            probe = " ".join(dp.get("livenessProbe", {}).get("exec", {})
+                             .get("command", []))
+            inst = re.search(r"--instance (\d+)", probe)
+            for node, dc in dp_conf.items():
+                if inst is None or int(inst.group(1)) != dc.get("instance", 0):
+                    self.err(where, "drongo-dp liveness probe does not look at "
+                             "instance %s of %s.drongo-dp.yaml" %
+                             (dc.get("instance", 0), node))
+        for key, conf in confs:
+            node = key[:-len(".drongo.yaml")]
+            if node not in dp_conf:
+                self.err(where, "%s has no %s.drongo-dp.yaml beside it" % (key, node))
+                continue
+            want = dp_conf[node].get("instance", 0)
+            got = (conf.get("media") or {}).get("dp_instance", 0)
+            if want != got:
+                self.err(where, "%s: media.dp_instance %s but drongo-dp runs "
+                         "instance %s" % (key, got, want))
+        for node in dp_conf:
+            if node not in [k[:-len(".drongo.yaml")] for k, _ in confs]:
+                self.err(where, "%s.drongo-dp.yaml has no %s.drongo.yaml" %
+                         (node, node))
+
+    def check_qos(self, obj):
+        for c in pod_spec(obj)["containers"]:
+            where = "%s container %s" % (obj_id(obj), c["name"])
+            res = c.get("resources", {})
+            req, lim = res.get("requests", {}), res.get("limits", {})
+            for r in ("cpu", "memory"):
+                if r not in lim or req.get(r, lim.get(r)) != lim[r]:
+                    self.err(where, "%s request and limit differ or are missing "
+                             "(Guaranteed QoS needs them equal)" % r)
+            if "cpu" in lim and not is_cpu_integer(lim["cpu"]):
+                self.err(where, "cpu %s is not an integer (the static CPU "
+                         "manager pins whole CPUs only)" % lim["cpu"])
+
+    def check_workloads(self):
+        lb_confs, edge_confs, edge_pods = [], [], {}
+        for kind in WORKLOADS:
+            for obj in self.kind(kind):
+                where = obj_id(obj)
+                sel = obj["spec"].get("selector", {}).get("matchLabels", {})
+                if not sel or not selects(sel, obj):
+                    self.err(where, "selector does not match its pod template")
+                spec = pod_spec(obj)
+                vols = {v["name"] for v in spec.get("volumes", [])}
+                for c in spec["containers"]:
+                    for vm in c.get("volumeMounts", []):
+                        if vm["name"] not in vols and not any(
+                                t["metadata"]["name"] == vm["name"] for t in
+                                obj["spec"].get("volumeClaimTemplates", [])):
+                            self.err(where, "container %s mounts unknown volume %s"
+                                     % (c["name"], vm["name"]))
+                for v in spec.get("volumes", []):
+                    if "configMap" in v and self.configmap(v["configMap"]["name"]) is None:
+                        self.err(where, "volume %s: ConfigMap %s does not exist" %
+                                 (v["name"], v["configMap"]["name"]))
+                dcs = drongo_containers(obj)
+                if not dcs:
+                    continue
+                self.check_qos(obj)
+                if not any(selects(p["spec"]["selector"].get("matchLabels", {}), obj)
+                           for p in self.kind("PodDisruptionBudget")):
+                    self.err(where, "no PodDisruptionBudget selects its pods")
+                dps = [c for c in dcs if c["name"] == "drongo-dp"]
+                drongos = [c for c in dcs if c["name"] == "drongo"]
+                for c in dcs:
+                    if c["name"] not in ("drongo", "drongo-dp"):
+                        self.err(where, "container %s runs the drongo image but is "
+                                 "named neither drongo nor drongo-dp" % c["name"])
+                confs = []
+                for c in drongos:
+                    confs += self.check_drongo(obj, c)
+                for c in dps:
+                    self.check_dp(obj, c)
+                if dps:
+                    self.check_media_pod(obj, dps, drongos, confs)
+                elif spec.get("hostNetwork"):
+                    self.err(where, "hostNetwork without drongo-dp: pod ports "
+                             "collide on the node")
+                component = pod_labels(obj).get("app.kubernetes.io/component")
+                if component == "lb":
+                    lb_confs += confs
+                if component == "edge" and pod_names(obj):
+                    edge_confs += confs
+                    for n in pod_names(obj):
+                        edge_pods[n] = obj
+        self.check_lb(lb_confs, edge_confs, edge_pods)
+
+    def check_lb(self, lb_confs, edge_confs, edge_pods):
+        """lb.edges: each edge pod once, at its own Service's address;
+        an edge advertises that address as its own."""
+        services = {}
+        for svc in self.kind("Service"):
+            sel = svc["spec"].get("selector", {})
+            pod = sel.get("statefulset.kubernetes.io/pod-name")
+            ip = svc["spec"].get("clusterIP")
+            if pod in edge_pods and selects(sel, edge_pods[pod]) and ip:
+                for p in svc["spec"]["ports"]:
+                    services["%s:%d" % (ip, p["port"])] = pod
+        for key, conf in edge_confs:
+            sip = ((conf.get("cluster") or {}).get("advertise") or {}).get("sip")
+            pod = key[:-len(".drongo.yaml")]
+            if sip is not None and services.get(sip) != pod:
+                self.err("ConfigMap key %s" % key, "cluster.advertise.sip %s is "
+                         "not the address of %s's own Service" % (sip, pod))
+        for key, conf in lb_confs:
+            where = "ConfigMap key %s" % key
+            lb = conf.get("lb")
+            if lb is None:
+                self.err(where, "role lb without an lb section")
+                continue
+            seen = []
+            for e in lb.get("edges") or []:
+                addr = e if isinstance(e, str) else e.get("address", "")
+                addr = addr[4:] if addr.startswith("sip:") else addr
+                if ":" not in addr.rpartition("]")[2]:
+                    addr += ":5060"
+                pod = services.get(addr)
+                if pod is None:
+                    self.err(where, "lb.edges %s is no edge's Service address" % addr)
+                    continue
+                name = e.get("name") if isinstance(e, dict) else None
+                if name is not None and name != pod:
+                    self.err(where, "lb.edges %s is named %s but is pod %s" %
+                             (addr, name, pod))
+                seen.append(pod)
+            for pod in edge_pods:
+                if pod not in seen:
+                    self.err(where, "edge pod %s is not in lb.edges" % pod)
+            if len(seen) != len(set(seen)):
+                self.err(where, "an edge is listed twice in lb.edges")
+
+    def check_services(self):
+        workloads = [o for k in WORKLOADS for o in self.kind(k)]
+        for svc in self.kind("Service"):
+            where = obj_id(svc)
+            sel = svc["spec"].get("selector", {})
+            picked = [o for o in workloads if selects(sel, o)]
+            if not picked:
+                self.err(where, "selects no pod")
+                continue
+            for p in svc["spec"]["ports"]:
+                target = p.get("targetPort", p["port"])
+                proto = p.get("protocol", "TCP")
+                for o in picked:
+                    if pod_spec(o).get("hostNetwork"):
+                        continue
+                    if not any(self.container_port(c, target, proto) is not None and
+                               any(cp["containerPort"] ==
+                                   self.container_port(c, target, proto) and
+                                   cp.get("protocol", "TCP") == proto
+                                   for cp in c.get("ports", []))
+                               for c in pod_spec(o)["containers"]):
+                        self.err(where, "port %s targets %s/%s, which %s does not "
+                                 "expose" % (p.get("name", p["port"]), target,
+                                             proto, obj_id(o)))
+        for sts in self.kind("StatefulSet"):
+            name = sts["spec"].get("serviceName")
+            if not any(s["metadata"]["name"] == name for s in self.kind("Service")):
+                self.err(obj_id(sts), "serviceName %s is no Service" % name)
+        for pdb in self.kind("PodDisruptionBudget"):
+            sel = pdb["spec"].get("selector", {}).get("matchLabels", {})
+            if not any(selects(sel, o) for o in workloads):
+                self.err(obj_id(pdb), "selects no pod")
+
+    def run_rules(self, schema):
+        self.check_listing()
+        self.check_schema(schema)
+        if self.errors:
+            return self.errors
+        self.check_namespaces()
+        self.check_workloads()
+        self.check_services()
+        return self.errors
+
+
+def run_binaries(manifests, drongo, drongo_dp, tmp):
+    """drongo --check-config / drongo-dp --check on each embedded config."""
+    errors, counts = [], {"drongo": 0, "drongo-dp": 0}
+    for cm, key, text in config_keys(manifests):
+        path = os.path.join(tmp, key)
+        with open(path, "w") as f:
+            f.write(text)
+        if key.endswith("drongo-dp.yaml"):
+            if drongo_dp is None:
+                continue
+            cmd, which = [drongo_dp, "-c", path, "--check"], "drongo-dp"
+        else:
+            cmd, which = [drongo, "--check-config", path], "drongo"
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=30)
+        counts[which] += 1
+        if r.returncode != 0:
+            errors.append("ConfigMap %s key %s: %s exits %d: %s" %
+                          (cm, key, os.path.basename(cmd[0]), r.returncode,
+                           (r.stderr.decode() + r.stdout.decode()).strip()))
+    return errors, counts
+
+
+def run_yamllint(yamllint, files, tmp, manifests):
+    """yamllint (strict) on the manifests and on the embedded configs."""
+    conf_dir = os.path.join(tmp, "embedded")
+    os.makedirs(conf_dir, exist_ok=True)
+    paths = list(files)
+    for cm, key, text in config_keys(manifests):
+        p = os.path.join(conf_dir, "%s--%s" % (cm, key))
+        with open(p, "w") as f:
+            f.write(text)
+        paths.append(p)
+    r = subprocess.run([yamllint, "-s", "-f", "parsable", "-c",
+                        os.path.join(HERE, "yamllint.yaml")] + paths,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = (r.stdout.decode() + r.stderr.decode()).strip()
+    return ([] if r.returncode == 0 else ["yamllint: " + out]), len(paths)
+
+
+def run_kustomize(kubectl, manifests):
+    """`kubectl kustomize` renders the same objects, with the image set."""
+    r = subprocess.run([kubectl, "kustomize", manifests.dir],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    if r.returncode != 0:
+        return ["kubectl kustomize: %s" % r.stderr.decode().strip()]
+    rendered = [o for o in yaml.safe_load_all(r.stdout) if o is not None]
+    errors = []
+    want = sorted(obj_id(o) for _, o in manifests.objects)
+    got = sorted(obj_id(o) for o in rendered)
+    if want != got:
+        errors.append("kubectl kustomize renders %s, the files hold %s" % (got, want))
+    new = [i for i in manifests.kustomization.get("images", [])
+           if i.get("name") == "drongo"]
+    for o in rendered:
+        if o.get("kind") not in WORKLOADS:
+            continue
+        for c in o["spec"]["template"]["spec"]["containers"]:
+            if image_base(c["image"]) == "drongo" and new and \
+                    not c["image"].startswith(new[0].get("newName", "drongo")):
+                errors.append("kubectl kustomize left image %s in %s" %
+                              (c["image"], obj_id(o)))
+    return errors
+
+
+def load_schema():
+    with open(os.path.join(HERE, "k8s_schema.yaml")) as f:
+        return yaml.safe_load(f)
+
+
+def find_obj(m, kind, name):
+    for _, o in m.objects:
+        if o.get("kind") == kind and o["metadata"]["name"] == name:
+            return o
+    raise KeyError("%s/%s" % (kind, name))
+
+
+def container(m, kind, name, cname):
+    for c in pod_spec(find_obj(m, kind, name))["containers"]:
+        if c["name"] == cname:
+            return c
+    raise KeyError(cname)
+
+
+def edit_config(m, cm, key, fn):
+    obj = find_obj(m, "ConfigMap", cm)
+    conf = yaml.safe_load(obj["data"][key])
+    fn(conf)
+    obj["data"][key] = yaml.safe_dump(conf, default_flow_style=False)
+
+
+def first_key(m, cm, suffix):
+    return sorted(k for k in find_obj(m, "ConfigMap", cm)["data"]
+                  if k.endswith(suffix))[0]
+
+
+def mutations(m):
+    """(what it breaks, expected text in an error, function on a copy)."""
+    media = ("DaemonSet", "drongo-media")
+    edge = ("StatefulSet", "drongo-edge")
+    lb = ("Deployment", "drongo-lb")
+
+    def drop(d, k):
+        del d[k]
+
+    def set_(d, k, v):
+        d[k] = v
+
+    muts = [
+        ("edge readiness probe removed", "no readinessProbe",
+         lambda m: drop(container(m, *edge, "drongo"), "readinessProbe")),
+        ("lb liveness probe on /metrics", "livenessProbe path is /metrics",
+         lambda m: set_(container(m, *lb, "drongo")["livenessProbe"]["httpGet"],
+                        "path", "/metrics")),
+        ("edge readiness probe on another port", "is not the HTTP port",
+         lambda m: set_(container(m, *edge, "drongo")["readinessProbe"]["httpGet"],
+                        "port", 9090)),
+        ("media drongo readiness probe made tcpSocket", "is not an httpGet",
+         lambda m: set_(container(m, *media, "drongo"), "readinessProbe",
+                        {"tcpSocket": {"port": 8080}})),
+        ("edge HTTP on loopback", "not reachable by the kubelet",
+         lambda m: edit_config(m, "drongo-edge", first_key(m, "drongo-edge", "drongo.yaml"),
+                               lambda c: c["http"].update(listen=["127.0.0.1:8080"]))),
+        ("one media node's HTTP on another port", "different ports",
+         lambda m: edit_config(m, "drongo-media", first_key(m, "drongo-media", ".drongo.yaml"),
+                               lambda c: c["http"].update(listen=["0.0.0.0:8090"]))),
+        ("media pod off the host network", "hostNetwork: true",
+         lambda m: set_(pod_spec(find_obj(m, *media)), "hostNetwork", False)),
+        ("drongo-dp without hugepages", "no hugepages",
+         lambda m: [r.pop("hugepages-2Mi", None) for r in
+                    container(m, *media, "drongo-dp")["resources"].values()]),
+        ("hugepages volume in plain memory", "medium HugePages",
+         lambda m: set_([v for v in pod_spec(find_obj(m, *media))["volumes"]
+                         if v["name"] == "hugepages"][0], "emptyDir", {})),
+        ("drongo of the media pod without /dev/shm", "has no /dev/shm mount",
+         lambda m: set_(container(m, *media, "drongo"), "volumeMounts",
+                        [vm for vm in container(m, *media, "drongo")["volumeMounts"]
+                         if vm["mountPath"] != "/dev/shm"])),
+        ("drongo-dp without IPC_LOCK", "IPC_LOCK",
+         lambda m: set_(container(m, *media, "drongo-dp")["securityContext"],
+                        "capabilities", {"add": ["NET_ADMIN"]})),
+        ("media drongo on another data-plane instance", "media.dp_instance",
+         lambda m: edit_config(m, "drongo-media", first_key(m, "drongo-media", ".drongo.yaml"),
+                               lambda c: c["media"].update(dp_instance=3))),
+        ("fractional CPU", "not an integer",
+         lambda m: [set_(r, "cpu", "1500m") for r in
+                    container(m, *edge, "drongo")["resources"].values()]),
+        ("memory request below limit", "Guaranteed QoS",
+         lambda m: set_(container(m, *lb, "drongo")["resources"]["requests"],
+                        "memory", "256Mi")),
+        ("disruption budget of the edges removed", "no PodDisruptionBudget",
+         lambda m: m.objects.remove(("edge.yaml", find_obj(m, "PodDisruptionBudget",
+                                                           "drongo-edge")))),
+        ("Service selecting nothing", "selects no pod",
+         lambda m: set_(find_obj(m, "Service", "drongo-sip")["spec"]["selector"],
+                        "app.kubernetes.io/component", "balancer")),
+        ("a missing per-pod edge config", "has no config",
+         lambda m: set_(find_obj(m, *edge)["spec"], "replicas", 4)),
+        ("misspelt field", "schema",
+         lambda m: set_(container(m, *edge, "drongo"), "readinessProbes", {})),
+        ("manifest file left out of kustomization", "is not listed",
+         lambda m: m.kustomization["resources"].remove("redis.yaml")),
+        ("edge config with a bad key", "drongo exits 1",
+         lambda m: edit_config(m, "drongo-edge", first_key(m, "drongo-edge", "drongo.yaml"),
+                               lambda c: c["node"].update(colour="red"))),
+        ("edge config with a bad SIP port", "drongo exits 1",
+         lambda m: edit_config(m, "drongo-edge", first_key(m, "drongo-edge", "drongo.yaml"),
+                               lambda c: c["sip"].update(listen=["udp:0.0.0.0:70000"]))),
+    ]
+    edge_conf = yaml.safe_load(find_obj(m, "ConfigMap", "drongo-edge")["data"][
+        first_key(m, "drongo-edge", "drongo.yaml")])
+    if ((edge_conf.get("cluster") or {}).get("advertise") or {}).get("sip"):
+        muts.append(("an edge advertising another edge's address",
+                     "not the address of",
+                     lambda m: edit_config(
+                         m, "drongo-edge", "drongo-edge-0.drongo.yaml",
+                         lambda c: c["cluster"]["advertise"].update(
+                             sip="10.96.100.11:5060"))))
+    if any(k.endswith("drongo-dp.yaml") for _, k, _ in config_keys(m)):
+        muts.append(("drongo-dp config with a bad key", "drongo-dp exits 1",
+                     lambda m: edit_config(
+                         m, "drongo-media", first_key(m, "drongo-media", "drongo-dp.yaml"),
+                         lambda c: c.update(colour="red"))))
+    lb_conf = yaml.safe_load(find_obj(m, "ConfigMap", "drongo-lb")["data"]["drongo.yaml"])
+    if (lb_conf.get("lb") or {}).get("edges"):
+        muts.append(("balancer listing an edge at a wrong address",
+                     "is no edge's Service address",
+                     lambda m: edit_config(m, "drongo-lb", "drongo.yaml",
+                                           lambda c: c["lb"]["edges"].__setitem__(
+                                               0, {"name": "drongo-edge-0",
+                                                   "address": "10.0.0.1:5060"}))))
+    return muts
+
+
+def check_all(m, args, tmp, schema):
+    errors = Checker(m).run_rules(schema)
+    bin_errors, counts = run_binaries(m, args.drongo, args.drongo_dp, tmp)
+    return errors + bin_errors, counts
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--manifests", required=True)
+    ap.add_argument("--drongo", required=True)
+    ap.add_argument("--drongo-dp")
+    ap.add_argument("--mutations", action="store_true",
+                    help="break each rule in memory and expect it reported")
+    args = ap.parse_args()
+    schema = load_schema()
+    m = Manifests(args.manifests)
+    tmp = tempfile.mkdtemp(prefix="dgdeploy-")
+    try:
+        if args.mutations:
+            return run_mutations(m, args, tmp, schema)
+        return run_checks(m, args, tmp, schema)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_checks(m, args, tmp, schema):
+    errors, counts = check_all(m, args, tmp, schema)
+    yamllint = shutil.which("yamllint")
+    if yamllint is None:
+        errors.append("yamllint not found (scripts/install-deps.sh installs it)")
+        linted = 0
+    else:
+        files = [os.path.join(m.dir, f) for f in m.files() + ["kustomization.yaml"]]
+        lint_errors, linted = run_yamllint(yamllint, files, tmp, m)
+        errors += lint_errors
+    kubectl = shutil.which("kubectl")
+    if kubectl is not None:
+        errors += run_kustomize(kubectl, m)
+    if args.drongo_dp is None:
+        print("deploy: no drongo-dp in this build: drongo-dp.yaml files not run")
+    for e in errors:
+        print("FAIL", e)
+    print("deploy: %d objects, %d files linted, %d drongo.yaml checked by drongo, "
+          "%d drongo-dp.yaml by drongo-dp, kustomize %s" %
+          (len(m.objects), linted, counts["drongo"], counts["drongo-dp"],
+           "rendered" if kubectl else "not installed: not rendered"))
+    return 1 if errors else 0
+
+
+def run_mutations(m, args, tmp, schema):
+    errors, _ = check_all(m, args, tmp, schema)
+    if errors:
+        for e in errors:
+            print("FAIL (unmutated)", e)
+        return 1
+    failed = 0
+    muts = mutations(m)
+    for what, expect, fn in muts:
+        mm = copy.deepcopy(m)
+        fn(mm)
+        errors, _ = check_all(mm, args, tmp, schema)
+        if any(expect in e for e in errors):
+            print("caught: %s" % what)
+        else:
+            failed += 1
+            print("MISSED: %s (expected an error with %r; got %s)" %
+                  (what, expect, errors))
+    yamllint = shutil.which("yamllint")
+    if yamllint is not None:
+        bad = os.path.join(tmp, "trailing.yaml")
+        with open(os.path.join(m.dir, "lb.yaml")) as f:
+            text = f.read()
+        with open(bad, "w") as f:
+            f.write(text.replace("kind: Service\n", "kind: Service   \n", 1))
+        errs, _ = run_yamllint(yamllint, [bad], tmp, Manifests(m.dir))
+        if errs:
+            print("caught: trailing spaces (yamllint)")
+        else:
+            failed += 1
+            print("MISSED: trailing spaces not reported by yamllint")
+    print("deploy mutations: %d caught, %d missed" % (len(muts) + 1 - failed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
