@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cp_conf.h"
+#include "cp_cluster.h"
 #include "cp_edge_http.h"
 #include "cp_lb_http.h"
 #include "cp_http.h"
@@ -46,6 +47,7 @@ struct cp_main {
 	struct cp_edge_http edge_http;	/* the proxy's /metrics and /api parts */
 	struct sip_lb *lb;		/* role lb: the balancer */
 	struct cp_lb_http lb_http;	/* its /metrics and /api/lb/edges */
+	struct cp_cluster cluster;	/* membership, remote media, reaping */
 	const char *config_path;	/* NULL: the embedded default */
 	int exit_code;
 };
@@ -192,7 +194,11 @@ main_anchor_start(struct cp_main *m, const struct cp_conf *conf, char *err,
 		conf->media.advertise : NULL;
 	lo.timeout_start_s = (uint16_t)conf->media.timeout_s;
 	lo.timeout_stop_s = (uint16_t)conf->media.timeout_s;
-	ret = mc_local_create(&orch, &m->loop, &lo, err, errlen);
+	if (conf->cluster.media == CP_CLUSTER_MEDIA_REMOTE)
+		ret = cp_cluster_pool_create(&m->cluster, conf, &orch, err,
+			errlen);
+	else
+		ret = mc_local_create(&orch, &m->loop, &lo, err, errlen);
 	if (ret < 0)
 		return ret;
 	ret = mc_dialog_create(&m->anchor, &m->loop, orch,
@@ -210,6 +216,7 @@ main_anchor_start(struct cp_main *m, const struct cp_conf *conf, char *err,
 	sip_edge_set_media(m->srv->edge, &mc_dialog_media_ops, m->anchor);
 	DG_LOG(DG_LOG_INFO, "media.start", "anchor=local dp_instance=%u dp=%s",
 		conf->media.dp_instance,
+		conf->cluster.media == CP_CLUSTER_MEDIA_REMOTE ? "remote" :
 		mc_local_connected(orch) ? "attached" : "absent");
 	return 0;
 }
@@ -267,8 +274,16 @@ main_run(struct cp_main *m, const struct cp_conf *conf)
 			goto out_signal;
 		}
 	}
+	ret = cp_cluster_start(&m->cluster, &m->loop, conf, m->redis, m->media,
+		err, sizeof(err));
+	if (ret < 0) {
+		DG_LOG(DG_LOG_ERROR, "start", "status=error error=%s",
+			dg_log_quote(q, sizeof(q), err, strlen(err)));
+		goto out_signal;
+	}
 	if (conf->role == CP_ROLE_EDGE && m->srv->edge != NULL &&
-			conf->media.required == CP_MEDIA_REQUIRED_TRUE) {
+			(conf->media.required == CP_MEDIA_REQUIRED_TRUE ||
+			 conf->cluster.media == CP_CLUSTER_MEDIA_REMOTE)) {
 		ret = main_anchor_start(m, conf, err, sizeof(err));
 		if (ret < 0) {
 			DG_LOG(DG_LOG_ERROR, "start", "status=error error=%s",
@@ -301,6 +316,7 @@ main_run(struct cp_main *m, const struct cp_conf *conf)
 		cp_lb_http_init(&m->lb_http, m->lb);
 		(void)cp_lb_http_register(&m->lb_http, cp_http_registry(m->http));
 	}
+	cp_cluster_http_register(&m->cluster, cp_http_registry(m->http));
 	DG_LOG(DG_LOG_INFO, "start", "status=ok version=%s role=%s name=%s config=%s pid=%d",
 		DRONGO_VERSION, cp_role_names[conf->role], conf->name,
 		conf->source, (int)getpid());
@@ -310,6 +326,7 @@ main_run(struct cp_main *m, const struct cp_conf *conf)
 			strerror(-ret));
 	cp_http_stop(m->http);
 	main_drain(m);
+	cp_cluster_leave(&m->cluster);
 	sip_server_stats_log(m->srv);
 	if (m->anchor != NULL)
 		mc_dialog_stats_log(m->anchor);
@@ -319,6 +336,7 @@ main_run(struct cp_main *m, const struct cp_conf *conf)
 out_signal:
 	if (m->anchor != NULL)
 		sip_edge_set_media(m->srv->edge, NULL, NULL);
+	cp_cluster_stop(&m->cluster);
 	mc_dialog_destroy(m->anchor);
 	sip_lb_destroy(m->lb);
 	m->lb = NULL;
@@ -326,6 +344,7 @@ out_signal:
 	/* Commands still pending complete (with no reply) while the loop lives. */
 	redis_conn_destroy(m->redis);
 	m->redis = NULL;
+	cp_cluster_destroy(&m->cluster);
 out_loop:
 	uring_loop_fini(&m->loop);
 	ng_media_destroy(m->media);

@@ -20,7 +20,7 @@
 #include "uring_timer.h"
 
 /* Keys longer than this are not read (ids are at most 63 characters). */
-#define CL_KEY_MAX (CP_CLUSTER_PREFIX_MAX + CP_CLUSTER_ID_MAX + 8)
+#define CL_KEY_MAX (CP_CONF_REDIS_PREFIX_MAX + CP_CLUSTER_ID_MAX + 8)
 /* Loop turns (1 ms apart) allowed for the deletion at leave. */
 #define CL_LEAVE_TURNS 200
 
@@ -30,7 +30,7 @@ struct cl_node {
 	struct redis_conn *redis;
 	struct cl_view view;
 	struct cl_peer self;
-	char prefix[CP_CLUSTER_PREFIX_MAX];
+	char prefix[CP_CONF_REDIS_PREFIX_MAX];
 	char key[CL_KEY_MAX];		/* this node's key */
 	char set[CL_KEY_MAX];		/* the set of ids */
 	uint64_t interval_ms;
@@ -353,9 +353,9 @@ cl_node_create(struct cl_node **out, struct uring_loop *loop,
 	n->self.capacity = cc->capacity;
 	n->self.weight = cc->weight;
 	n->self.start_s = (uint64_t)time(NULL);
-	snprintf(n->prefix, sizeof(n->prefix), "%s", cc->prefix);
-	snprintf(n->key, sizeof(n->key), "%snode:%s", cc->prefix, n->self.id);
-	snprintf(n->set, sizeof(n->set), "%snodes", cc->prefix);
+	snprintf(n->prefix, sizeof(n->prefix), "%s", conf->redis.key_prefix);
+	snprintf(n->key, sizeof(n->key), "%snode:%s", n->prefix, n->self.id);
+	snprintf(n->set, sizeof(n->set), "%snodes", n->prefix);
 	err = redis_conn_on_state(redis, cl_node_on_state, n);
 	if (err < 0)
 		goto out_free;

@@ -2,8 +2,9 @@
 /*
  * This node's membership of the cluster, kept in Redis: every heartbeat
  * interval it writes its heartbeat record (cl_hb.h) under
- * "<prefix>node:<id>" with an expiry of heartbeat_ttl (SET ... PX), adds
- * its id to the set "<prefix>nodes", and reads every member's record back
+ * "<prefix>node:<id>" (prefix: redis.key_prefix) with an expiry of
+ * heartbeat_ttl (SET ... PX), adds its id to the set "<prefix>nodes",
+ * and reads every member's record back
  * (SMEMBERS, then one MGET) into its peer view (cl_view.h). Ids whose key
  * has expired are removed from the set by whoever reads them. While
  * Redis is down nothing is sent, the view keeps its peers and is marked

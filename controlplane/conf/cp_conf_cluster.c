@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The "cluster" section: id, advertise (sip, ng, http), key_prefix,
- * heartbeat_interval, heartbeat_ttl, orphan_grace, capacity, weight,
+ * The "cluster" section: id, advertise (sip, ng, http), heartbeat_interval, heartbeat_ttl, orphan_grace, capacity, weight,
  * media (local|remote) and media_nodes (id, ng, weight, capacity).
  */
 #include <arpa/inet.h>
@@ -22,7 +21,6 @@ void
 cp_conf_cluster_defaults(struct cp_conf_cluster *c)
 {
 	memset(c, 0, sizeof(*c));
-	snprintf(c->prefix, sizeof(c->prefix), "drongo:");
 	c->heartbeat_interval_ms = 1000;
 	c->heartbeat_ttl_ms = 3000;
 	c->orphan_grace_ms = 10000;
@@ -219,12 +217,11 @@ cluster_nodes(const struct dg_conf_node *seq, struct cp_conf_cluster *c)
 int
 cp_conf_cluster_parse(const struct dg_conf_node *sec, struct cp_conf_cluster *c)
 {
-	static const char *const keys[] = { "id", "advertise", "key_prefix",
+	static const char *const keys[] = { "id", "advertise",
 		"heartbeat_interval", "heartbeat_ttl", "orphan_grace",
 		"capacity", "weight", "media", "media_nodes", NULL };
 	const struct dg_conf_node *n;
 	unsigned int m;
-	const char *s;
 	int err;
 
 	err = dg_conf_map_check_keys(sec, keys);
@@ -236,16 +233,6 @@ cp_conf_cluster_parse(const struct dg_conf_node *sec, struct cp_conf_cluster *c)
 	n = dg_conf_map_get(sec, "advertise");
 	if (n != NULL && (err = cluster_advertise(n, c)) < 0)
 		return err;
-	n = dg_conf_map_get(sec, "key_prefix");
-	if (n != NULL) {
-		err = dg_conf_node_string(n, &s);
-		if (err < 0)
-			return err;
-		if (strlen(s) >= sizeof(c->prefix) || strpbrk(s, " \r\n") != NULL)
-			return dg_conf_error(n, "at most %zu characters, no spaces",
-					     sizeof(c->prefix) - 1);
-		snprintf(c->prefix, sizeof(c->prefix), "%s", s);
-	}
 	err = dg_conf_get_ms(sec, "heartbeat_interval", 100, 60000,
 			     &c->heartbeat_interval_ms);
 	if (err < 0)

@@ -22,8 +22,6 @@
 #define CP_CLUSTER_ADDR_MAX 64
 /** Media nodes listed in the configuration. */
 #define CP_CLUSTER_MAX_NODES 32
-/** Longest Redis key prefix. */
-#define CP_CLUSTER_PREFIX_MAX 32
 
 /** cluster.media: where an edge anchors its calls. */
 enum cp_cluster_media {
@@ -49,7 +47,6 @@ struct cp_conf_cluster {
 	char sip[CP_CLUSTER_ADDR_MAX];		/* advertised; "": none */
 	char ng[CP_CLUSTER_ADDR_MAX];		/* "": media.ng_listen */
 	char http[CP_CLUSTER_ADDR_MAX];		/* "": none */
-	char prefix[CP_CLUSTER_PREFIX_MAX];	/* Redis keys; default "drongo:" */
 	uint64_t heartbeat_interval_ms;		/* default 1000 */
 	uint64_t heartbeat_ttl_ms;		/* default 3000 */
 	uint64_t orphan_grace_ms;		/* default 10000 */

@@ -65,6 +65,7 @@ ng_on_media_done(void *arg, const struct mc_result *res)
 			     ng_errno_reason(res->status));
 		return;
 	}
+	ng_req_note_call(req);
 	cap = res->sdp_len + NG_REPLY_EXTRA;
 	buf = malloc(cap);
 	if (buf == NULL) {
@@ -283,6 +284,8 @@ ng_cmd_info(struct ng_req *req, bool release)
 		ng_req_error(req, "No call-id in message");
 		return;
 	}
+	if (release)
+		ng_req_note_call(req);
 	err = release ? mc_orch_release(req->orch, cid, ng_on_info, req) :
 		mc_orch_query(req->orch, cid, ng_on_info, req);
 	if (err < 0)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Role media: mc_local plus the ng server, wired from the configuration.
+ * Role media: mc_local plus the ng server, wired from the configuration,
+ * and the owner table fed by the server's call listener and the
+ * orchestrator's media timeouts, swept on a timer.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,11 +13,119 @@
 #include "mc_local.h"
 #include "ng_media.h"
 #include "ng_server.h"
+#include "uring_timer.h"
 
 struct ng_media {
+	struct uring_timer sweep;	/* first: the timer finds the media */
+	struct uring_loop *loop;
 	struct mc_orch *orch;
 	struct ng_server *srv;
+	struct ng_owner *owners;
+	ng_owner_gone_fn *gone;
+	ng_media_fresh_fn *fresh;
+	void *check_arg;
+	uint64_t grace_ms;
+	uint64_t interval_ms;
+	struct ng_media_stats st;
 };
+
+static void
+ng_media_on_call(void *arg, enum ng_cmd cmd, struct dg_pl call_id,
+		 struct dg_pl owner)
+{
+	struct ng_media *m = arg;
+	char q[MC_ID_MAX + 8];
+
+	if (cmd == NG_CMD_DELETE) {
+		ng_owner_forget(m->owners, call_id);
+		return;
+	}
+	/* Untracked, the call is still served and ends by media timeout. */
+	if (ng_owner_note(m->owners, call_id, owner) < 0)
+		DG_LOG(DG_LOG_WARN, "media.owner", "status=error call_id=%s error=\"out of memory\"",
+		       dg_log_quote(q, sizeof(q), call_id.p, call_id.len));
+}
+
+static void
+ng_media_on_event(void *arg, const struct mc_event *ev)
+{
+	struct ng_media *m = arg;
+
+	if (ev->type != MC_EVENT_MEDIA_TIMEOUT || ev->call_id == NULL)
+		return;
+	m->st.reaped_idle++;
+	ng_owner_forget(m->owners, (struct dg_pl){ ev->call_id,
+			strlen(ev->call_id) });
+}
+
+static void
+ng_media_release_done(void *arg, const struct mc_call_info *info)
+{
+	(void)arg;
+	(void)info;
+}
+
+static void
+ng_media_reap(void *arg, const char *call_id, const char *owner)
+{
+	struct ng_media *m = arg;
+	char q[MC_ID_MAX + 8];
+	int err;
+
+	m->st.reaped_orphan++;
+	err = mc_orch_release(m->orch, (struct dg_pl){ call_id, strlen(call_id) },
+			      ng_media_release_done, NULL);
+	DG_LOG(DG_LOG_INFO, "media.reap", "call_id=%s owner=%s why=\"owner heartbeat gone\" release=%s",
+	       dg_log_quote(q, sizeof(q), call_id, strlen(call_id)), owner,
+	       err == 0 ? "ok" : err == -ENOENT ? "gone" : strerror(-err));
+}
+
+static void
+ng_media_on_sweep(struct uring_timer *t)
+{
+	struct ng_media *m = (struct ng_media *)t;
+
+	if (m->fresh(m->check_arg)) {
+		m->st.sweeps++;
+		(void)ng_owner_sweep(m->owners, uring_timers_now(&m->loop->timers),
+				     m->grace_ms, m->gone, m->check_arg,
+				     ng_media_reap, m);
+	} else {
+		m->st.sweeps_skipped++;
+	}
+	(void)uring_timer_start(&m->loop->timers, &m->sweep, m->interval_ms);
+}
+
+int
+ng_media_set_owner_check(struct ng_media *m, ng_owner_gone_fn *gone,
+			 ng_media_fresh_fn *fresh, void *arg, uint64_t grace_ms,
+			 uint64_t interval_ms)
+{
+	m->gone = gone;
+	m->fresh = fresh;
+	m->check_arg = arg;
+	m->grace_ms = grace_ms;
+	m->interval_ms = interval_ms != 0 ? interval_ms : 1000;
+	uring_timer_cancel(&m->loop->timers, &m->sweep);
+	return uring_timer_start(&m->loop->timers, &m->sweep, m->interval_ms);
+}
+
+uint64_t
+ng_media_load(const struct ng_media *m)
+{
+	struct mc_orch_stats st;
+
+	mc_orch_stats(m->orch, &st);
+	return st.calls;
+}
+
+void
+ng_media_stats_get(const struct ng_media *m, struct ng_media_stats *st)
+{
+	*st = m->st;
+	st->calls = ng_media_load(m);
+	ng_owner_count(m->owners, &st->tracked, &st->owned);
+}
 
 int
 ng_media_start(struct ng_media **out, struct uring_loop *loop,
@@ -27,10 +137,13 @@ ng_media_start(struct ng_media **out, struct uring_loop *loop,
 	int ret;
 
 	m = calloc(1, sizeof(*m));
-	if (m == NULL) {
+	if (m == NULL || ng_owner_create(&m->owners) < 0) {
+		free(m);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	m->loop = loop;
+	uring_timer_init(&m->sweep, ng_media_on_sweep);
 	memset(&lo, 0, sizeof(lo));
 	lo.instance = conf->media.dp_instance;
 	lo.advertise = conf->media.advertise[0] != '\0' ?
@@ -40,12 +153,14 @@ ng_media_start(struct ng_media **out, struct uring_loop *loop,
 	ret = mc_local_create(&m->orch, loop, &lo, err, errlen);
 	if (ret < 0)
 		goto out_free;
+	mc_orch_set_event_fn(m->orch, ng_media_on_event, m);
 	memset(&so, 0, sizeof(so));
 	ret = ng_server_create(&m->srv, m->orch, &so, NULL, NULL);
 	if (ret < 0) {
 		snprintf(err, errlen, "ng: %s", strerror(-ret));
 		goto out_orch;
 	}
+	ng_server_set_call_fn(m->srv, ng_media_on_call, m);
 	ret = ng_server_listen(m->srv, loop,
 			       (const struct sockaddr *)&conf->media.ng_listen,
 			       conf->media.ng_listen_len, err, errlen);
@@ -61,6 +176,7 @@ out_srv:
 out_orch:
 	mc_orch_destroy(m->orch);
 out_free:
+	ng_owner_destroy(m->owners);
 	free(m);
 	return ret;
 }
@@ -79,5 +195,6 @@ ng_media_destroy(struct ng_media *m)
 	/* The orchestrator first: it drops operations holding requests. */
 	mc_orch_destroy(m->orch);
 	ng_server_destroy(m->srv);
+	ng_owner_destroy(m->owners);
 	free(m);
 }

@@ -49,6 +49,9 @@ void ng_req_reply(struct ng_req *req, const char *dict, size_t len);
 /** Finish @p req with {"result":"error","error-reason":reason}. */
 void ng_req_error(struct ng_req *req, const char *reason);
 
+/** Tell the server's call listener about @p req (its command, call-id, owner). */
+void ng_req_note_call(struct ng_req *req);
+
 /** Run the command of @p req (ng_cmd.c). */
 void ng_cmd_run(struct ng_req *req);
 

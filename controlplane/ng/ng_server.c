@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dg_log.h"
+#include "mc_remote_int.h"
 #include "ng_req.h"
 #include "ng_server.h"
 #include "sip_transport_udp.h"
@@ -48,6 +49,8 @@ struct ng_server {
 	struct sip_udp_sock udp;
 	struct uring_bufring bufs;
 	struct ng_server_stats st;
+	ng_call_fn *call_fn;
+	void *call_arg;
 };
 
 static uint32_t
@@ -434,4 +437,30 @@ ng_server_destroy(struct ng_server *s)
 	free(s->ents);
 	free(s->buckets);
 	free(s);
+}
+
+void
+ng_server_set_call_fn(struct ng_server *s, ng_call_fn *fn, void *arg)
+{
+	s->call_fn = fn;
+	s->call_arg = arg;
+}
+
+void
+ng_req_note_call(struct ng_req *req)
+{
+	struct ng_server *s = req->srv;
+	const struct ng_ben_node *v;
+	struct dg_pl cid = DG_PL_NULL, owner = DG_PL_NULL;
+
+	if (s->call_fn == NULL)
+		return;
+	v = ng_dict_get(&req->doc, req->dict, "call-id");
+	if (v != NULL && v->type == NG_BEN_STR)
+		cid = v->str;
+	v = ng_dict_get(&req->doc, req->dict, MC_REMOTE_OWNER_KEY);
+	if (v != NULL && v->type == NG_BEN_STR)
+		owner = v->str;
+	if (cid.len > 0)
+		s->call_fn(s->call_arg, req->cmd, cid, owner);
 }

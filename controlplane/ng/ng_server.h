@@ -53,6 +53,14 @@ struct ng_server_stats {
 typedef int ng_send_fn(void *arg, const struct sockaddr *dst, socklen_t dstlen,
 		       const void *data, size_t len);
 
+/**
+ * A call's life as the server sees it, for whoever tracks calls: an offer
+ * or answer served (NG_CMD_OFFER/ANSWER) or a delete asked (NG_CMD_DELETE),
+ * with the request's call-id and its "drongo-node" (empty when absent).
+ */
+typedef void ng_call_fn(void *arg, enum ng_cmd cmd, struct dg_pl call_id,
+			struct dg_pl owner);
+
 struct ng_server;
 
 /**
@@ -82,6 +90,9 @@ int ng_server_listen(struct ng_server *s, struct uring_loop *loop,
 void ng_server_input(struct ng_server *s, const char *buf, size_t len,
 		     bool oversize, const struct sockaddr *src,
 		     socklen_t srclen, uint64_t now_ms);
+
+/** Hear the calls served (one listener; NULL removes it). */
+void ng_server_set_call_fn(struct ng_server *s, ng_call_fn *fn, void *arg);
 
 /** The address the socket is bound to (port 0 asked for: the one chosen). */
 const struct sockaddr_storage *ng_server_local(const struct ng_server *s);

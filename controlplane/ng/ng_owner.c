@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The owner table: a chained hash by Call-ID. A sweep walks every entry
+ * (a media node holds at most some hundred thousand calls, swept once a
+ * heartbeat interval); the victims are unlinked first and handed to the
+ * reaper afterwards, so the reaper may note or forget calls freely.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ng_owner.h"
+
+#define NG_OWNER_BUCKETS 65536u
+
+struct ng_owner_ent {
+	struct ng_owner_ent *next;
+	uint32_t hash;
+	char owner[NG_OWNER_ID_MAX];	/* "": none */
+	char call_id[];
+};
+
+struct ng_owner {
+	struct ng_owner_ent **buckets;
+	uint64_t calls;
+	uint64_t owned;
+};
+
+static uint32_t
+owner_hash(struct dg_pl s)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < s.len; i++)
+		h = (h ^ (uint8_t)s.p[i]) * 16777619u;
+	return h;
+}
+
+static struct ng_owner_ent **
+owner_find(struct ng_owner *o, struct dg_pl call_id, uint32_t h)
+{
+	struct ng_owner_ent **pp = &o->buckets[h & (NG_OWNER_BUCKETS - 1)];
+
+	for (; *pp != NULL; pp = &(*pp)->next)
+		if ((*pp)->hash == h && strlen((*pp)->call_id) == call_id.len &&
+		    memcmp((*pp)->call_id, call_id.p, call_id.len) == 0)
+			return pp;
+	return NULL;
+}
+
+int
+ng_owner_create(struct ng_owner **out)
+{
+	struct ng_owner *o = calloc(1, sizeof(*o));
+
+	if (o == NULL)
+		return -ENOMEM;
+	o->buckets = calloc(NG_OWNER_BUCKETS, sizeof(*o->buckets));
+	if (o->buckets == NULL) {
+		free(o);
+		return -ENOMEM;
+	}
+	*out = o;
+	return 0;
+}
+
+static void
+owner_set(struct ng_owner *o, struct ng_owner_ent *e, struct dg_pl owner)
+{
+	size_t n = owner.len < NG_OWNER_ID_MAX ? owner.len : NG_OWNER_ID_MAX - 1;
+
+	if (n == 0)
+		return;
+	if (e->owner[0] == '\0')
+		o->owned++;
+	memcpy(e->owner, owner.p, n);
+	e->owner[n] = '\0';
+}
+
+int
+ng_owner_note(struct ng_owner *o, struct dg_pl call_id, struct dg_pl owner)
+{
+	uint32_t h = owner_hash(call_id);
+	struct ng_owner_ent **pp, *e;
+
+	if (call_id.len == 0)
+		return -EINVAL;
+	pp = owner_find(o, call_id, h);
+	if (pp != NULL) {
+		owner_set(o, *pp, owner);
+		return 0;
+	}
+	e = calloc(1, sizeof(*e) + call_id.len + 1);
+	if (e == NULL)
+		return -ENOMEM;
+	e->hash = h;
+	memcpy(e->call_id, call_id.p, call_id.len);
+	owner_set(o, e, owner);
+	e->next = o->buckets[h & (NG_OWNER_BUCKETS - 1)];
+	o->buckets[h & (NG_OWNER_BUCKETS - 1)] = e;
+	o->calls++;
+	return 0;
+}
+
+static void
+owner_unlink(struct ng_owner *o, struct ng_owner_ent **pp)
+{
+	struct ng_owner_ent *e = *pp;
+
+	*pp = e->next;
+	o->calls--;
+	if (e->owner[0] != '\0')
+		o->owned--;
+}
+
+void
+ng_owner_forget(struct ng_owner *o, struct dg_pl call_id)
+{
+	struct ng_owner_ent **pp, *e;
+
+	pp = owner_find(o, call_id, owner_hash(call_id));
+	if (pp == NULL)
+		return;
+	e = *pp;
+	owner_unlink(o, pp);
+	free(e);
+}
+
+unsigned int
+ng_owner_sweep(struct ng_owner *o, uint64_t now_ms, uint64_t grace_ms,
+	       ng_owner_gone_fn *gone, void *gone_arg, ng_owner_reap_fn *reap,
+	       void *reap_arg)
+{
+	struct ng_owner_ent *victims = NULL, *e, **pp;
+	unsigned int b, n = 0;
+	uint64_t g;
+
+	for (b = 0; b < NG_OWNER_BUCKETS && o->owned > 0; b++) {
+		pp = &o->buckets[b];
+		while ((e = *pp) != NULL) {
+			if (e->owner[0] == '\0') {
+				pp = &e->next;
+				continue;
+			}
+			g = gone(gone_arg, e->owner, now_ms);
+			if (g == 0 || g < grace_ms) {
+				pp = &e->next;
+				continue;
+			}
+			owner_unlink(o, pp);
+			e->next = victims;
+			victims = e;
+		}
+	}
+	while ((e = victims) != NULL) {
+		victims = e->next;
+		reap(reap_arg, e->call_id, e->owner);
+		free(e);
+		n++;
+	}
+	return n;
+}
+
+void
+ng_owner_count(const struct ng_owner *o, uint64_t *calls, uint64_t *owned)
+{
+	*calls = o->calls;
+	*owned = o->owned;
+}
+
+void
+ng_owner_destroy(struct ng_owner *o)
+{
+	struct ng_owner_ent *e;
+	unsigned int b;
+
+	if (o == NULL)
+		return;
+	for (b = 0; b < NG_OWNER_BUCKETS; b++)
+		while ((e = o->buckets[b]) != NULL) {
+			o->buckets[b] = e->next;
+			free(e);
+		}
+	free(o->buckets);
+	free(o);
+}
