@@ -223,13 +223,21 @@ class Checker:
         return found
 
     def container_port(self, c, port, proto="TCP"):
-        """The containerPort a probe/Service port (number or name) means."""
+        """The port number a probe/Service port (number or name) means."""
+        p = self.declared_port(c, port, proto)
+        if p is not None:
+            return p
+        return port if isinstance(port, int) else None
+
+    @staticmethod
+    def declared_port(c, port, proto):
+        """The containerPort of c named or numbered port, over proto."""
         for p in c.get("ports", []):
             if p.get("protocol", "TCP") != proto:
                 continue
             if port == p.get("name") or port == p["containerPort"]:
                 return p["containerPort"]
-        return port if isinstance(port, int) else None
+        return None
 
     def check_probe(self, where, c, kind, path, http_port):
         probe = c.get(kind)
@@ -311,10 +319,7 @@ class Checker:
                         addr = str(item.get("address", "0.0.0.0"))
                     if ipaddress.ip_address(addr.strip("[]")).is_loopback:
                         continue
-                    if self.container_port(c, port, proto.upper()) is None or \
-                            not any(p["containerPort"] == port and
-                                    p.get("protocol", "TCP") == proto.upper()
-                                    for p in c.get("ports", [])):
+                    if self.declared_port(c, port, proto.upper()) is None:
                         self.err(where, "%s: sip.listen %s has no containerPort"
                                  % (key, item))
         if len(ports) > 1:
@@ -324,9 +329,7 @@ class Checker:
             port = ports.pop()
             self.check_probe(where, c, "readinessProbe", "/health", port)
             self.check_probe(where, c, "livenessProbe", "/health/live", port)
-            if not host_net and not any(
-                    p["containerPort"] == port and p.get("protocol", "TCP") == "TCP"
-                    for p in c.get("ports", [])):
+            if not host_net and self.declared_port(c, port, "TCP") is None:
                 self.err(where, "HTTP port %d is not a containerPort" % port)
         elif not confs:
             self.err(where, "no configuration found: probes unchecked")
@@ -547,11 +550,7 @@ class Checker:
                 for o in picked:
                     if pod_spec(o).get("hostNetwork"):
                         continue
-                    if not any(self.container_port(c, target, proto) is not None and
-                               any(cp["containerPort"] ==
-                                   self.container_port(c, target, proto) and
-                                   cp.get("protocol", "TCP") == proto
-                                   for cp in c.get("ports", []))
+                    if not any(self.declared_port(c, target, proto) is not None
                                for c in pod_spec(o)["containers"]):
                         self.err(where, "port %s targets %s/%s, which %s does not "
                                  "expose" % (p.get("name", p["port"]), target,
@@ -734,6 +733,16 @@ def mutations(m):
                         "app.kubernetes.io/component", "balancer")),
         ("a missing per-pod edge config", "has no config",
          lambda m: set_(find_obj(m, *edge)["spec"], "replicas", 4)),
+        ("edge SIP over UDP not declared", "has no containerPort",
+         lambda m: set_(container(m, *edge, "drongo"), "ports",
+                        [p for p in container(m, *edge, "drongo")["ports"]
+                         if p["protocol"] != "UDP"])),
+        ("a Service port naming no container port", "does not expose",
+         lambda m: set_(find_obj(m, "Service", "drongo-sip")["spec"]["ports"][0],
+                        "targetPort", "sip")),
+        ("drongo-dp start script that does not parse", "start script",
+         lambda m: set_(container(m, *media, "drongo-dp"), "args",
+                        [container(m, *media, "drongo-dp")["args"][0] + "\nif then\n"])),
         ("misspelt field", "schema",
          lambda m: set_(container(m, *edge, "drongo"), "readinessProbes", {})),
         ("manifest file left out of kustomization", "is not listed",
