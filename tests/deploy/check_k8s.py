@@ -267,13 +267,14 @@ class Checker:
             addr, _, port = str(item).rpartition(":")
             ports.add(int(port))
             ip = ipaddress.ip_address(addr.strip("[]"))
-            if ip.is_unspecified:
-                reachable = True
-            elif not ip.is_loopback and not host_network:
+            # The kubelet probes the pod's address: unknown before the pod
+            # runs, except on the host network, where it is the node's.
+            if ip.is_unspecified or (host_network and not ip.is_loopback):
                 reachable = True
         if not reachable:
             self.err(where, "%s: http.listen %s is not reachable by the kubelet "
-                     "(listen on 0.0.0.0 or ::)" % (key, listen))
+                     "(listen on 0.0.0.0 or ::%s)" %
+                     (key, listen, ", or the node's address" if host_network else ""))
         if len(ports) != 1:
             self.err(where, "%s: http.listen uses several ports %s" %
                      (key, sorted(ports)))
@@ -697,6 +698,9 @@ def mutations(m):
                         {"tcpSocket": {"port": 8080}})),
         ("edge HTTP on loopback", "not reachable by the kubelet",
          lambda m: edit_config(m, "drongo-edge", first_key(m, "drongo-edge", "drongo.yaml"),
+                               lambda c: c["http"].update(listen=["127.0.0.1:8080"]))),
+        ("media node HTTP on loopback", "not reachable by the kubelet",
+         lambda m: edit_config(m, "drongo-media", first_key(m, "drongo-media", ".drongo.yaml"),
                                lambda c: c["http"].update(listen=["127.0.0.1:8080"]))),
         ("one media node's HTTP on another port", "different ports",
          lambda m: edit_config(m, "drongo-media", first_key(m, "drongo-media", ".drongo.yaml"),
