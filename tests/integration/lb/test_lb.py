@@ -445,6 +445,9 @@ def main():
     if shutil.which("sipp") is None:
         print("sipp not installed: skipped")
         return 77
+    example = os.path.join(HERE, "..", "..", "..", "config", "lb.example.yaml")
+    chk = subprocess.run([binary, "--check-config", example], capture_output=True, text=True)
+    assert chk.returncode == 0, chk.stdout + chk.stderr
     work = tempfile.mkdtemp(prefix="dglb-")
     trunk_port = free_port()
     edges, lb = [], None
