@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The edge proxy's counters on /metrics, its dialogs on /api/dialogs and
- * the location store on /api/registrations (see cp_edge_http.h). Everything is read directly: the callbacks run
+ * The edge proxy's counters on /metrics, its dialogs on /api/dialogs,
+ * the location store on /api/registrations and the anchored calls on
+ * /api/media/sessions (see cp_edge_http.h). Everything is read directly: the callbacks run
  * on the loop thread that owns the proxy.
  */
 #include <arpa/inet.h>
@@ -33,6 +34,16 @@ cp_edge_http_init(struct cp_edge_http *h, struct sip_proxy *proxy,
 	h->registrations.name = "/api/registrations";
 	h->registrations.fn = cp_edge_http_registrations;
 	h->registrations.arg = h;
+	h->sessions.kind = HTTP_PROVIDER_JSON;
+	h->sessions.name = "/api/media/sessions";
+	h->sessions.fn = cp_edge_http_media_sessions;
+	h->sessions.arg = h;
+}
+
+void
+cp_edge_http_set_anchor(struct cp_edge_http *h, struct mc_dialog *anchor)
+{
+	h->anchor = anchor;
 }
 
 int
@@ -49,7 +60,12 @@ cp_edge_http_register(struct cp_edge_http *h, struct http_registry *r)
 	err = http_registry_add(r, &h->registrations);
 	if (err < 0)
 		goto out_dialogs;
+	err = http_registry_add(r, &h->sessions);
+	if (err < 0)
+		goto out_registrations;
 	return 0;
+out_registrations:
+	http_registry_remove(r, &h->registrations);
 out_dialogs:
 	http_registry_remove(r, &h->dialogs);
 out_metrics:
@@ -60,6 +76,7 @@ out_metrics:
 void
 cp_edge_http_unregister(struct cp_edge_http *h, struct http_registry *r)
 {
+	http_registry_remove(r, &h->sessions);
 	http_registry_remove(r, &h->registrations);
 	http_registry_remove(r, &h->dialogs);
 	http_registry_remove(r, &h->metrics);
@@ -236,6 +253,149 @@ cp_edge_http_registrations(void *arg, struct http_buf *out)
 	http_json_arr_end(&j);
 	http_json_key(&j, "truncated");
 	http_json_bool(&j, r.seen > CP_EDGE_HTTP_MAX_AORS);
+	http_json_obj_end(&j);
+	return 0;
+}
+
+/* "192.0.2.1:5060", "[2001:db8::1]:5070"; "" when unknown. */
+static void
+cp_edge_http_addr(const struct sockaddr_storage *ss, uint16_t port_over,
+		char *buf, size_t cap)
+{
+	char host[INET6_ADDRSTRLEN] = "";
+	unsigned int port;
+
+	buf[0] = '\0';
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		port = port_over != 0 ? port_over : ntohs(s4->sin_port);
+		snprintf(buf, cap, "%s:%u", host, port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		port = port_over != 0 ? port_over : ntohs(s6->sin6_port);
+		snprintf(buf, cap, "[%s]:%u", host, port);
+	}
+}
+
+static void
+cp_edge_http_addr_kv(struct http_json *j, const char *key,
+		const struct sockaddr_storage *ss, uint16_t port_over)
+{
+	char a[INET6_ADDRSTRLEN + 8];
+
+	http_json_key(j, key);
+	cp_edge_http_addr(ss, port_over, a, sizeof(a));
+	if (a[0] == '\0')
+		http_json_raw(j, "null", 4);
+	else
+		http_json_str(j, a);
+}
+
+/* One party's leg of one stream. */
+static void
+cp_edge_http_leg(struct http_json *j, const struct mc_stream_info *si,
+		unsigned int L, const struct sockaddr_storage *relay)
+{
+	const struct mc_leg_info *li = &si->leg[L];
+
+	http_json_obj_begin(j);
+	http_json_key(j, "proto");
+	http_json_str(j, si->leg_proto[L]);
+	http_json_key(j, "srtp");
+	http_json_bool(j, li->srtp);
+	cp_edge_http_addr_kv(j, "peer", &li->peer, 0);
+	cp_edge_http_addr_kv(j, "relay", relay, li->relay_rtp);
+	http_json_key(j, "relay_rtcp_port");
+	http_json_u64(j, li->relay_rtcp);
+	http_json_key(j, "rtcp_mux");
+	http_json_bool(j, li->rtcp_mux);
+	if (si->have_stats) {
+		http_json_key(j, "rx_packets");
+		http_json_u64(j, li->rx_pkts);
+		http_json_key(j, "rx_bytes");
+		http_json_u64(j, li->rx_bytes);
+		http_json_key(j, "tx_packets");
+		http_json_u64(j, li->tx_pkts);
+		http_json_key(j, "tx_bytes");
+		http_json_u64(j, li->tx_bytes);
+		http_json_key(j, "errors");
+		http_json_u64(j, li->errors);
+		http_json_key(j, "last_rx");
+		http_json_u64(j, li->last_rx_s);
+	}
+	http_json_obj_end(j);
+}
+
+static void
+cp_edge_http_session(void *arg, const struct mc_dialog_session *s)
+{
+	static const char *const party[MC_PARTY__COUNT] = { "caller", "callee" };
+	struct http_json *j = arg;
+	unsigned int p, i;
+
+	http_json_obj_begin(j);
+	http_json_key(j, "call_id");
+	http_json_str(j, s->call_id);
+	http_json_key(j, "state");
+	http_json_str(j, s->confirmed ? "confirmed" : "early");
+	for (p = 0; p < MC_PARTY__COUNT; p++) {
+		http_json_key(j, party[p]);
+		http_json_obj_begin(j);
+		http_json_key(j, "tag");
+		http_json_str(j, s->tag[p]);
+		cp_edge_http_addr_kv(j, "sip", s->sip[p], 0);
+		cp_edge_http_addr_kv(j, "relay", s->relay[p], 0);
+		http_json_obj_end(j);
+	}
+	if (s->info != NULL) {
+		http_json_key(j, "alloc_id");
+		http_json_u64(j, s->info->alloc_id);
+		http_json_key(j, "stats_at");
+		http_json_u64(j, s->info_s);
+		http_json_key(j, "streams");
+		http_json_arr_begin(j);
+		for (i = 0; i < s->info->n_streams; i++) {
+			const struct mc_stream_info *si = &s->info->streams[i];
+
+			http_json_obj_begin(j);
+			http_json_key(j, "type");
+			http_json_str(j, si->type);
+			for (p = 0; p < MC_PARTY__COUNT; p++) {
+				http_json_key(j, party[p]);
+				cp_edge_http_leg(j, si, s->leg[p], s->relay[p]);
+			}
+			http_json_obj_end(j);
+		}
+		http_json_arr_end(j);
+	}
+	http_json_obj_end(j);
+}
+
+int
+cp_edge_http_media_sessions(void *arg, struct http_buf *out)
+{
+	const struct cp_edge_http *h = arg;
+	struct http_json j;
+	unsigned int n = 0;
+
+	http_json_init(&j, out);
+	http_json_obj_begin(&j);
+	http_json_key(&j, "anchoring");
+	http_json_bool(&j, h->anchor != NULL);
+	http_json_key(&j, "sessions");
+	http_json_arr_begin(&j);
+	if (h->anchor != NULL)
+		n = mc_dialog_sessions(h->anchor, CP_EDGE_HTTP_MAX_SESSIONS,
+			cp_edge_http_session, &j);
+	http_json_arr_end(&j);
+	http_json_key(&j, "count");
+	http_json_u64(&j, n);
+	http_json_key(&j, "truncated");
+	http_json_bool(&j, n > CP_EDGE_HTTP_MAX_SESSIONS);
 	http_json_obj_end(&j);
 	return 0;
 }

@@ -72,6 +72,12 @@ check_edge(const struct cp_conf *conf, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	ret = sip_edge_conf_load_file(ec, conf->source, err, errlen);
+	if (ret == 0) {
+		struct mc_dialog_conf mdc;
+
+		ret = mc_dialog_conf_load(&mdc, conf->source, NULL, 0, err,
+			errlen);
+	}
 	if (ret == 0 && ec->present && ec->auth_enabled) {
 		ret = sip_auth_users_load_file(&users, ec->users_file, err, errlen);
 		sip_auth_users_free(users);
@@ -183,11 +189,19 @@ static int
 main_anchor_start(struct cp_main *m, const struct cp_conf *conf, char *err,
 		size_t errlen)
 {
+	struct mc_dialog_conf mdc;
 	struct mc_local_opts lo;
 	struct mc_orch *orch;
 	unsigned int i;
 	int ret;
 
+	/* edge.media: read where the edge reads its section. */
+	ret = strcmp(conf->source, "<embedded>") == 0 ?
+		mc_dialog_conf_load(&mdc, conf->source, cp_conf_default_yaml,
+			cp_conf_default_len, err, errlen) :
+		mc_dialog_conf_load(&mdc, conf->source, NULL, 0, err, errlen);
+	if (ret < 0)
+		return ret;
 	memset(&lo, 0, sizeof(lo));
 	lo.instance = conf->media.dp_instance;
 	lo.advertise = conf->media.advertise[0] != '\0' ?
@@ -209,13 +223,16 @@ main_anchor_start(struct cp_main *m, const struct cp_conf *conf, char *err,
 		snprintf(err, errlen, "media anchoring: %s", strerror(-ret));
 		return ret;
 	}
+	mc_dialog_set_conf(m->anchor, &mdc);
 	for (i = 0; i < m->srv->n_udp; i++) {
 		m->srv->udp[i].on_rx = mc_dialog_rx;
 		m->srv->udp[i].arg = m->anchor;
 	}
 	sip_edge_set_media(m->srv->edge, &mc_dialog_media_ops, m->anchor);
-	DG_LOG(DG_LOG_INFO, "media.start", "anchor=local dp_instance=%u dp=%s",
+	DG_LOG(DG_LOG_INFO, "media.start", "anchor=local dp_instance=%u srtp_caller=%s srtp_callee=%s dp=%s",
 		conf->media.dp_instance,
+		mc_dialog_srtp_names[mdc.srtp[MC_PARTY_CALLER]],
+		mc_dialog_srtp_names[mdc.srtp[MC_PARTY_CALLEE]],
 		conf->cluster.media == CP_CLUSTER_MEDIA_REMOTE ? "remote" :
 		mc_local_connected(orch) ? "attached" : "absent");
 	return 0;
@@ -309,6 +326,7 @@ main_run(struct cp_main *m, const struct cp_conf *conf)
 	if (m->srv->edge != NULL && cp_http_registry(m->http) != NULL) {
 		cp_edge_http_init(&m->edge_http, sip_edge_proxy(m->srv->edge),
 			sip_edge_loc(m->srv->edge));
+		cp_edge_http_set_anchor(&m->edge_http, m->anchor);
 		(void)cp_edge_http_register(&m->edge_http,
 			cp_http_registry(m->http));
 	}

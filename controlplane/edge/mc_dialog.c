@@ -13,6 +13,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "dg_log.h"
 #include "mc_dialog.h"
@@ -26,6 +27,8 @@
 #define MCD_LINGER_MS 32000	/* keeps a refusal for retransmissions (64*T1) */
 /* Calls tracked at most: twice the proxy's default dialog limit. */
 #define MCD_MAX_CALLS 200000
+/* A call's statistics are asked of the orchestrator at most this often. */
+#define MCD_QUERY_MS 1000
 
 /* One message waiting for the orchestrator. */
 struct mcd_held {
@@ -50,6 +53,15 @@ struct mcd_call {
 	bool release_sent;
 	bool allocated;
 	struct mcd_held held;
+	bool held_to_caller;		/* the held message goes to the caller */
+	bool held_offer;		/* ... and is an offer */
+	bool held_waits;		/* ... waiting for a query to finish */
+	bool querying;			/* a query is in flight */
+	uint64_t info_ms;		/* monotonic time of the last query */
+	uint64_t info_s;		/* ... and its wall-clock time */
+	struct mc_call_info *info;	/* its answer, NULL before */
+	/* relay address and port given to each party (family 0: none yet) */
+	struct sockaddr_storage relay[MC_PARTY__COUNT];
 	/* the last rewrite, for retransmissions and 183/200 with one SDP */
 	uint64_t key;
 	int fail_code;			/* 0: ok; else the response sent */
@@ -60,6 +72,7 @@ struct mcd_call {
 	bool confirmed;
 	struct sip_udp_sock *udp;
 	char caller_tag[SIP_DIALOG_TAG_MAX];
+	char callee_tag[SIP_DIALOG_TAG_MAX];
 	char from_hdr[MCD_HDR_MAX];	/* the caller's From, with tag */
 	char to_hdr[MCD_HDR_MAX];	/* the callee's To, with tag */
 	char caller_uri[MCD_HDR_MAX];
@@ -76,6 +89,7 @@ struct mc_dialog {
 	struct uring_loop *loop;
 	struct mc_orch *orch;
 	struct sip_dialogs *dialogs;
+	struct mc_dialog_conf conf;
 	sip_rx_fn next;
 	void *next_arg;
 	struct sip_msg *msg;
@@ -132,6 +146,7 @@ mcd_free(struct mcd_call *c)
 	md->n_calls--;
 	free(c->held.buf);
 	free(c->sdp);
+	free(c->info);
 	free(c);
 }
 
@@ -141,7 +156,7 @@ mcd_on_linger(struct uring_timer *t)
 	struct mcd_call *c = (struct mcd_call *)((char *)t -
 		offsetof(struct mcd_call, linger));
 
-	if (!c->busy)
+	if (!c->busy && !c->querying)
 		mcd_free(c);
 }
 
@@ -150,7 +165,7 @@ static void
 mcd_end(struct mcd_call *c, bool linger)
 {
 	c->ended = true;
-	if (c->busy)
+	if (c->busy || c->querying)
 		return;
 	if (!linger || uring_timer_start(&c->md->loop->timers, &c->linger,
 			MCD_LINGER_MS) < 0)
@@ -392,6 +407,7 @@ track(struct mcd_call *c, const struct sip_msg *m, const struct sip_rx *rx)
 			m->to.tag.len > 0) {
 		c->confirmed = true;
 		pl_copy(c->to_hdr, sizeof(c->to_hdr), m->to.raw);
+		pl_copy(c->callee_tag, sizeof(c->callee_tag), m->to.tag);
 		if (m->n_contacts > 0)
 			pl_copy(c->callee_uri, sizeof(c->callee_uri),
 				m->contacts[0].addr.uri.raw);
@@ -463,6 +479,9 @@ held_done(void *arg, const struct mc_result *res)
 		return;
 	}
 	c->allocated = true;
+	if (res->endpoint.ss_family != 0)
+		c->relay[c->held_to_caller ? MC_PARTY_CALLER : MC_PARTY_CALLEE] =
+			res->endpoint;
 	free(c->sdp);
 	c->sdp = malloc(res->sdp_len);
 	c->sdp_len = c->sdp != NULL ? res->sdp_len : 0;
@@ -477,7 +496,8 @@ held_done(void *arg, const struct mc_result *res)
 	c->busy = false;
 	if (c->ended) {
 		free(h.buf);
-		mcd_free(c);
+		if (!c->querying)
+			mcd_free(c);
 		return;
 	}
 	/* The proxy challenged or refused the INVITE: no dialog, no media. */
@@ -511,9 +531,48 @@ pass_rx(struct mc_dialog *md, struct mcd_call **c, const struct sip_rx *rx)
 	md->next(md->next_arg, rx);
 	(*c)->busy = was_busy;
 	if ((*c)->ended && !was_busy) {
-		mcd_free(*c);
+		/* A query in flight frees it when it completes. */
+		if (!(*c)->querying)
+			mcd_free(*c);
 		*c = NULL;
 	}
+}
+
+/* Whether the caller sent m (a response travels toward its From party). */
+static bool
+sent_by_caller(const struct mcd_call *c, const struct sip_msg *m)
+{
+	bool from_caller = strlen(c->caller_tag) == m->from.tag.len &&
+		memcmp(c->caller_tag, m->from.tag.p, m->from.tag.len) == 0;
+
+	return m->is_request ? from_caller : !from_caller;
+}
+
+/* Asks the orchestrator for the offer or answer of m, held in c. */
+static int
+submit(struct mc_dialog *md, struct mcd_call *c, const struct sip_msg *m)
+{
+	struct mc_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.call_id = m->call_id;
+	/* The offerer's tag goes first: the From party for an offer in a
+	 * request, the To party for one in a response (INVITE without SDP). */
+	if (c->held_offer == m->is_request) {
+		req.from_tag = m->from.tag;
+		req.to_tag = m->to.tag;
+	} else {
+		req.from_tag = m->to.tag;
+		req.to_tag = m->from.tag;
+	}
+	req.side = c->held_offer ? MC_SIDE_OFFER : MC_SIDE_ANSWER;
+	req.sdp = m->body;
+	/* The profile toward the party that receives the offer; an answer
+	 * goes back in whatever profile its offerer used. */
+	if (c->held_offer)
+		req.flags.xport = md->conf.srtp[c->held_to_caller ?
+			MC_PARTY_CALLER : MC_PARTY_CALLEE];
+	return mc_orch_allocate(md->orch, &req, held_done, c);
 }
 
 /* Starts the offer or answer of m; 0 when held, <0 to refuse now. */
@@ -521,12 +580,9 @@ static int
 start(struct mc_dialog *md, struct mcd_call *c, const struct sip_msg *m,
 	const struct sip_rx *rx, bool initial)
 {
-	struct mc_req req;
 	bool offer;
 	int err;
 
-	memset(&req, 0, sizeof(req));
-	req.call_id = m->call_id;
 	/*
 	 * An ACK or PRACK answers an offer made in a response (RFC 3261
 	 * 13.2.1, RFC 3262 section 5); a response answers the offer of its
@@ -540,17 +596,6 @@ start(struct mc_dialog *md, struct mcd_call *c, const struct sip_msg *m,
 	else
 		offer = !c->offer_in_req || m->cseq.num != c->offer_cseq ||
 			m->cseq.method != c->offer_method;
-	/* The offerer's tag goes first: the From party for an offer in a
-	 * request, the To party for one in a response (INVITE without SDP). */
-	if (offer == m->is_request) {
-		req.from_tag = m->from.tag;
-		req.to_tag = m->to.tag;
-	} else {
-		req.from_tag = m->to.tag;
-		req.to_tag = m->from.tag;
-	}
-	req.side = offer ? MC_SIDE_OFFER : MC_SIDE_ANSWER;
-	req.sdp = m->body;
 	c->held.buf = malloc(m->buf.len);
 	if (c->held.buf == NULL)
 		return -ENOMEM;
@@ -560,6 +605,8 @@ start(struct mc_dialog *md, struct mcd_call *c, const struct sip_msg *m,
 	c->held.srclen = rx->srclen;
 	c->held.udp = rx->udp;
 	c->held.initial = initial;
+	c->held_offer = offer;
+	c->held_to_caller = !sent_by_caller(c, m);
 	c->busy = true;
 	c->key = msg_key(m);
 	c->fail_code = 0;
@@ -568,12 +615,17 @@ start(struct mc_dialog *md, struct mcd_call *c, const struct sip_msg *m,
 		c->offer_cseq = m->cseq.num;
 		c->offer_method = m->cseq.method;
 	}
-	err = mc_orch_allocate(md->orch, &req, held_done, c);
-	if (err < 0) {
-		c->busy = false;
-		free(c->held.buf);
-		memset(&c->held, 0, sizeof(c->held));
-		return err;
+	/* The orchestrator takes one operation per call: wait for the query. */
+	if (c->querying)
+		c->held_waits = true;
+	else {
+		err = submit(md, c, m);
+		if (err < 0) {
+			c->busy = false;
+			free(c->held.buf);
+			memset(&c->held, 0, sizeof(c->held));
+			return err;
+		}
 	}
 	md->stats.held++;
 	return 0;
@@ -598,7 +650,7 @@ mc_dialog_rx(void *arg, const struct sip_rx *rx)
 	initial = m->is_request && m->method == SIP_METHOD_INVITE &&
 		m->to.tag.len == 0;
 	c = mcd_find(md, m->call_id.p, m->call_id.len);
-	if (c != NULL && c->ended && !c->busy && initial &&
+	if (c != NULL && c->ended && !c->busy && !c->querying && initial &&
 			msg_key(m) != c->key) {
 		mcd_free(c);
 		c = NULL;
@@ -634,7 +686,7 @@ mc_dialog_rx(void *arg, const struct sip_rx *rx)
 		pass_rx(md, &c, rx);
 		/* An INVITE without SDP the proxy made nothing of. */
 		if (c != NULL && initial && !c->allocated && c->key == 0 &&
-				!has_dialog(md, c))
+				!c->querying && !has_dialog(md, c))
 			mcd_free(c);
 		return;
 	}
@@ -764,6 +816,117 @@ mcd_on_event(void *arg, const struct mc_event *ev)
 	mcd_end(c, false);
 }
 
+static void
+query_done(void *arg, const struct mc_call_info *info)
+{
+	struct mcd_call *c = arg;
+	struct mc_dialog *md = c->md;
+	struct mc_call_info *copy;
+	struct mc_result r;
+	struct sip_perr perr;
+	struct timespec ts;
+	size_t sz;
+	int err;
+
+	c->querying = false;
+	if (info->status == 0 && info->n_streams <= SDP_MAX_MEDIA) {
+		/* Only the streams the call has: most calls have one. */
+		sz = offsetof(struct mc_call_info, streams) +
+			info->n_streams * sizeof(info->streams[0]);
+		copy = realloc(c->info, sz);
+		if (copy != NULL) {
+			memcpy(copy, info, sz);
+			copy->reason = NULL;
+			c->info = copy;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			c->info_s = (uint64_t)ts.tv_sec;
+		}
+	}
+	if (c->held_waits) {
+		c->held_waits = false;
+		err = -ECANCELED;
+		if (!c->ended)
+			err = sip_msg_decode(md->msg, c->held.buf, c->held.len,
+				&perr) < 0 ? -EBADMSG : submit(md, c, md->msg);
+		if (err < 0) {
+			memset(&r, 0, sizeof(r));
+			r.status = err;
+			held_done(c, &r);
+		}
+		return;
+	}
+	if (c->ended && !c->busy && !uring_timer_pending(&c->linger))
+		mcd_free(c);
+}
+
+/* Asks for fresh statistics of c unless an operation is running. */
+static void
+refresh(struct mc_dialog *md, struct mcd_call *c, uint64_t now_ms)
+{
+	if (c->busy || c->querying || c->ended ||
+			(c->info != NULL && now_ms - c->info_ms < MCD_QUERY_MS))
+		return;
+	if (mc_orch_query(md->orch, (struct dg_pl){ c->call_id,
+			strlen(c->call_id) }, query_done, c) == 0) {
+		c->querying = true;
+		c->info_ms = now_ms;
+	}
+}
+
+static bool
+tag_is(const char *tag, const char *want)
+{
+	return want[0] != '\0' && strcmp(tag, want) == 0;
+}
+
+unsigned int
+mc_dialog_sessions(struct mc_dialog *md, unsigned int max,
+		mc_dialog_session_fn *fn, void *arg)
+{
+	struct mc_dialog_session v;
+	struct mcd_call *c;
+	unsigned int i, n = 0;
+	uint64_t now_ms = uring_loop_clock_ms();
+
+	for (i = 0; i < MCD_BUCKETS; i++)
+		for (c = md->buckets[i]; c != NULL; c = c->next) {
+			if (!c->allocated || c->ended)
+				continue;
+			if (n++ >= max)
+				continue;
+			memset(&v, 0, sizeof(v));
+			v.call_id = c->call_id;
+			v.tag[MC_PARTY_CALLER] = c->caller_tag;
+			v.tag[MC_PARTY_CALLEE] = c->callee_tag;
+			v.confirmed = c->confirmed;
+			v.sip[MC_PARTY_CALLER] = &c->caller_addr;
+			v.sip[MC_PARTY_CALLEE] = &c->callee_addr;
+			v.relay[MC_PARTY_CALLER] = &c->relay[MC_PARTY_CALLER];
+			v.relay[MC_PARTY_CALLEE] = &c->relay[MC_PARTY_CALLEE];
+			v.leg[MC_PARTY_CALLER] = 0;
+			v.leg[MC_PARTY_CALLEE] = 1;
+			v.info = c->info;
+			v.info_s = c->info_s;
+			/* A late offer makes the callee the first offerer. */
+			if (c->info != NULL && tag_is(c->info->tag[1], c->caller_tag)) {
+				v.leg[MC_PARTY_CALLER] = 1;
+				v.leg[MC_PARTY_CALLEE] = 0;
+			}
+			if (v.tag[MC_PARTY_CALLEE][0] == '\0' && c->info != NULL)
+				v.tag[MC_PARTY_CALLEE] =
+					c->info->tag[v.leg[MC_PARTY_CALLEE]];
+			fn(arg, &v);
+			refresh(md, c, now_ms);
+		}
+	return n;
+}
+
+void
+mc_dialog_set_conf(struct mc_dialog *md, const struct mc_dialog_conf *conf)
+{
+	md->conf = *conf;
+}
+
 int
 mc_dialog_create(struct mc_dialog **out, struct uring_loop *loop,
 		struct mc_orch *orch, struct sip_dialogs *dialogs, sip_rx_fn next,
@@ -787,6 +950,7 @@ mc_dialog_create(struct mc_dialog **out, struct uring_loop *loop,
 	md->dialogs = dialogs;
 	md->next = next;
 	md->next_arg = next_arg;
+	mc_dialog_conf_defaults(&md->conf);
 	mc_orch_set_event_fn(orch, mcd_on_event, md);
 	*out = md;
 	return 0;
@@ -824,6 +988,7 @@ mc_dialog_destroy(struct mc_dialog *md)
 	for (i = 0; i < MCD_BUCKETS; i++)
 		while (md->buckets[i] != NULL) {
 			md->buckets[i]->busy = false;
+			md->buckets[i]->querying = false;
 			mcd_free(md->buckets[i]);
 		}
 	free(md->msg);

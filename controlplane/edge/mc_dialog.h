@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "mc_dialog_conf.h"
 #include "mc_orch.h"
 #include "sip_dialog.h"
 #include "sip_transport.h"
@@ -61,6 +62,38 @@ extern const struct sip_dialog_media_ops mc_dialog_media_ops;
  * anchored, 481 for an unknown call, 503 otherwise.
  */
 int mc_dialog_sip_code(int err);
+
+/** Apply the media policy of edge.media (defaults until called). */
+void mc_dialog_set_conf(struct mc_dialog *md,
+		const struct mc_dialog_conf *conf);
+
+/** One anchored call, as mc_dialog_sessions() shows it. */
+struct mc_dialog_session {
+	const char *call_id;
+	const char *tag[MC_PARTY__COUNT];	/* "": not known yet */
+	bool confirmed;				/* a 2xx to the INVITE passed */
+	/* where each party signals from (family 0: not yet) */
+	const struct sockaddr_storage *sip[MC_PARTY__COUNT];
+	/* relay address and first RTP port in the SDP each party was sent */
+	const struct sockaddr_storage *relay[MC_PARTY__COUNT];
+	unsigned int leg[MC_PARTY__COUNT];	/* each party's leg in info */
+	const struct mc_call_info *info;	/* last query, NULL before */
+	uint64_t info_s;			/* its CLOCK_REALTIME seconds */
+};
+
+typedef void mc_dialog_session_fn(void *arg,
+		const struct mc_dialog_session *s);
+
+/**
+ * Call fn for up to max anchored calls (allocated, not ended) and ask the
+ * orchestrator for fresh statistics of each (at most once a second per
+ * call, never while an offer or answer runs), so the next listing shows
+ * them: a query is asynchronous, a listing is not.
+ *
+ * @return the number of anchored calls (all, not only those listed).
+ */
+unsigned int mc_dialog_sessions(struct mc_dialog *md, unsigned int max,
+		mc_dialog_session_fn *fn, void *arg);
 
 /** Read the counters. */
 void mc_dialog_stats_get(const struct mc_dialog *md,

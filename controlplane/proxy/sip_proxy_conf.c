@@ -261,9 +261,10 @@ conf_dialog(const struct dg_conf_node *sec, struct sip_edge_conf *ec)
 int
 sip_edge_conf_parse(const struct dg_conf_node *sec, struct sip_edge_conf *ec)
 {
+	/* "media" is the anchoring policy, read by edge/mc_dialog_conf.c. */
 	static const char *const keys[] = { "routes", "unknown_destination",
 		"registrar", "auth", "dialog", "max_transactions",
-		"retry_after", "timer_c", NULL };
+		"retry_after", "timer_c", "media", NULL };
 	const struct dg_conf_node *n;
 	uint64_t v;
 	int err;

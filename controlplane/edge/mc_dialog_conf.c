@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Parsing of edge.media (see mc_dialog_conf.h): a missing section, an
+ * empty one and every missing key mean "as offered".
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mc_dialog_conf.h"
+
+const char *const mc_dialog_srtp_names[] = {
+	[SDP_XPORT_KEEP] = "as-offered",
+	[SDP_XPORT_RTP] = "rtp",
+	[SDP_XPORT_SDES] = "sdes",
+	NULL,
+};
+
+void
+mc_dialog_conf_defaults(struct mc_dialog_conf *mc)
+{
+	memset(mc, 0, sizeof(*mc));
+	mc->srtp[MC_PARTY_CALLER] = SDP_XPORT_KEEP;
+	mc->srtp[MC_PARTY_CALLEE] = SDP_XPORT_KEEP;
+}
+
+static bool
+conf_empty(const struct dg_conf_node *n)
+{
+	return dg_conf_node_type(n) == DG_CONF_SCALAR &&
+		dg_conf_node_str(n)[0] == '\0';
+}
+
+int
+mc_dialog_conf_parse(const struct dg_conf_node *media,
+		struct mc_dialog_conf *mc)
+{
+	static const char *const keys[] = { "srtp", NULL };
+	static const char *const parties[] = { "caller", "callee", NULL };
+	const struct dg_conf_node *srtp;
+	unsigned int i, v;
+	int err;
+
+	mc_dialog_conf_defaults(mc);
+	if (media == NULL || conf_empty(media))
+		return 0;
+	err = dg_conf_map_check_keys(media, keys);
+	if (err < 0)
+		return err;
+	srtp = dg_conf_map_get(media, "srtp");
+	if (srtp == NULL || conf_empty(srtp))
+		return 0;
+	err = dg_conf_map_check_keys(srtp, parties);
+	if (err < 0)
+		return err;
+	for (i = 0; i < MC_PARTY__COUNT; i++) {
+		v = (unsigned int)mc->srtp[i];
+		err = dg_conf_get_enum(srtp, parties[i], mc_dialog_srtp_names,
+			&v);
+		if (err < 0)
+			return err;
+		mc->srtp[i] = (enum sdp_xport)v;
+	}
+	return 0;
+}
+
+int
+mc_dialog_conf_load(struct mc_dialog_conf *mc, const char *name,
+		const char *buf, size_t len, char *err, size_t errlen)
+{
+	const struct dg_conf_node *root, *edge, *media = NULL;
+	struct dg_conf *doc;
+	int ret;
+
+	mc_dialog_conf_defaults(mc);
+	ret = buf != NULL ? dg_conf_load_buf(&doc, name, buf, len, err, errlen) :
+		dg_conf_load_file(&doc, name, err, errlen);
+	if (ret < 0)
+		return ret;
+	root = dg_conf_root(doc);
+	edge = dg_conf_node_type(root) == DG_CONF_MAP ?
+		dg_conf_map_get(root, "edge") : NULL;
+	if (edge != NULL && dg_conf_node_type(edge) == DG_CONF_MAP)
+		media = dg_conf_map_get(edge, "media");
+	ret = mc_dialog_conf_parse(media, mc);
+	if (ret < 0 && err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s", dg_conf_errmsg(doc));
+	dg_conf_free(doc);
+	return ret;
+}
