@@ -38,10 +38,13 @@ mc_dialog_conf_parse(const struct dg_conf_node *media,
 	static const char *const keys[] = { "srtp", NULL };
 	static const char *const parties[] = { "caller", "callee", NULL };
 	const struct dg_conf_node *srtp;
+	struct mc_dialog_conf tmp;
 	unsigned int i, v;
 	int err;
 
+	/* A bad key leaves the defaults: never half a policy. */
 	mc_dialog_conf_defaults(mc);
+	mc_dialog_conf_defaults(&tmp);
 	if (media == NULL || conf_empty(media))
 		return 0;
 	err = dg_conf_map_check_keys(media, keys);
@@ -54,13 +57,14 @@ mc_dialog_conf_parse(const struct dg_conf_node *media,
 	if (err < 0)
 		return err;
 	for (i = 0; i < MC_PARTY__COUNT; i++) {
-		v = (unsigned int)mc->srtp[i];
+		v = (unsigned int)tmp.srtp[i];
 		err = dg_conf_get_enum(srtp, parties[i], mc_dialog_srtp_names,
 			&v);
 		if (err < 0)
 			return err;
-		mc->srtp[i] = (enum sdp_xport)v;
+		tmp.srtp[i] = (enum sdp_xport)v;
 	}
+	*mc = tmp;
 	return 0;
 }
 
