@@ -78,7 +78,16 @@ check_edge(const struct cp_conf *conf, char *err, size_t errlen)
 		ret = mc_dialog_conf_load(&mdc, conf->source, NULL, 0, err,
 			errlen);
 	}
-	if (ret == 0 && ec->present && ec->auth_enabled) {
+	if (ret == 0 && ec->present && (ec->location == SIP_EDGE_LOC_REDIS ||
+			(ec->auth_enabled &&
+			 ec->credentials == SIP_EDGE_CREDS_REDIS)) &&
+			!conf->redis.enabled) {
+		snprintf(err, errlen, "%s: edge: location or credentials in Redis need a redis: section",
+			conf->source);
+		ret = -EINVAL;
+	}
+	if (ret == 0 && ec->present && ec->auth_enabled &&
+			ec->credentials == SIP_EDGE_CREDS_FILE) {
 		ret = sip_auth_users_load_file(&users, ec->users_file, err, errlen);
 		sip_auth_users_free(users);
 	}
@@ -277,6 +286,7 @@ main_run(struct cp_main *m, const struct cp_conf *conf)
 			goto out_signal;
 		}
 	}
+	m->srv->redis = m->redis;
 	ret = sip_server_start(m->srv, &m->loop, conf, err, sizeof(err));
 	if (ret < 0) {
 		DG_LOG(DG_LOG_ERROR, "start", "status=error error=%s",

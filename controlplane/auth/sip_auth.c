@@ -57,6 +57,8 @@ struct sip_auth_ctx {
 	sip_auth_clock_fn clock;
 	void *clock_arg;
 	const struct sip_auth_users *users;
+	sip_auth_find_fn find_user;
+	void *find_arg;
 	/* nc tracking: sets of AUTH_NC_WAYS slots; NULL when off. The table
 	 * is mutable behind a const context: it is a cache, not a setting. */
 	struct auth_nc_slot *nc_slots;
@@ -125,6 +127,8 @@ sip_auth_ctx_create(struct sip_auth_ctx **out, const struct sip_auth_conf *conf)
 	ctx->clock = conf->clock != NULL ? conf->clock : auth_clock_realtime;
 	ctx->clock_arg = conf->clock_arg;
 	ctx->users = conf->users;
+	ctx->find_user = conf->find_user;
+	ctx->find_arg = conf->find_arg;
 	if (conf->nc_track_slots > 0) {
 		for (ctx->nc_sets = 1;
 		     ctx->nc_sets * AUTH_NC_WAYS < conf->nc_track_slots;
@@ -557,6 +561,9 @@ sip_auth_verify(const struct sip_auth_ctx *ctx,
 
 	if (creds != NULL && ctx->users != NULL)
 		user = sip_auth_users_find(ctx->users, creds->username,
+				creds->realm);
+	else if (creds != NULL && ctx->find_user != NULL)
+		user = ctx->find_user(ctx->find_arg, creds->username,
 				creds->realm);
 	return sip_auth_verify_user(ctx, creds, user, method, request_uri, src);
 }

@@ -162,6 +162,14 @@ int sip_auth_response_hex(enum sip_auth_alg alg, const uint8_t *ha1,
 /** Wall-clock seconds; injectable so that tests control time. */
 typedef uint64_t (*sip_auth_clock_fn)(void *arg);
 
+/**
+ * A user looked up in a credential store other than a users file (one
+ * filled from Redis): the entry, valid until the next change of that
+ * store, or NULL when unknown.
+ */
+typedef const struct sip_auth_user *(*sip_auth_find_fn)(void *arg,
+		struct dg_pl username, struct dg_pl realm);
+
 /** How the uri parameter must relate to the Request-URI. */
 enum sip_auth_uri_check {
 	SIP_AUTH_URI_EXACT,	/* byte for byte (default) */
@@ -187,6 +195,8 @@ struct sip_auth_conf {
 	sip_auth_clock_fn clock;	/* NULL: CLOCK_REALTIME */
 	void *clock_arg;
 	const struct sip_auth_users *users;	/* for sip_auth_verify() */
+	sip_auth_find_fn find_user;	/* instead of users, when users is NULL */
+	void *find_arg;
 	uint32_t nc_track_slots;	/* nonces whose nc is tracked; 0: off */
 };
 
@@ -263,7 +273,8 @@ enum sip_auth_result {
 const char *sip_auth_result_name(enum sip_auth_result res);
 
 /**
- * Verify credentials against the users the context was given.
+ * Verify credentials against the users the context was given (its users
+ * file, else its find_user store).
  *
  * With nc_track_slots, an nc not above the highest this node has seen for
  * the nonce gives STALE (a replay, or a phone reusing a nonce: either way

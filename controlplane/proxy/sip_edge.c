@@ -15,17 +15,38 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <hiredis/hiredis.h>
+#include <openssl/crypto.h>
+
 #include "dg_log.h"
+#include "redis_conn.h"
 #include "sip_auth.h"
+#include "sip_auth_cache.h"
 #include "sip_auth_users.h"
 #include "sip_edge.h"
 #include "sip_loc_mem.h"
+#include "sip_loc_redis.h"
 #include "sip_proxy_conf.h"
 
 #define EDGE_MAX_ADDRS 128
 /* Sweep the location store: a whole pass every 32 ticks of a second. */
 #define EDGE_SWEEP_MS 1000
 #define EDGE_SWEEP_PASS 32
+/* Users whose HA1s are held from Redis at once. */
+#define EDGE_CREDS_CACHE_MAX 65536
+
+/* A request held while its user's HA1s are read from Redis. */
+struct edge_fetch {
+	struct edge_fetch *next;
+	struct edge_fetch **pprev;
+	struct sip_edge *e;		/* NULL once the edge is gone */
+	struct sip_txn_dest src;
+	size_t user_len;
+	size_t realm_len;
+	char names[2 * SIP_AUTH_USERS_NAME_MAX];
+	size_t len;
+	char buf[];
+};
 
 struct sip_edge {
 	struct uring_loop *loop;
@@ -41,6 +62,13 @@ struct sip_edge {
 	struct sip_auth_users *users;
 	struct sip_auth_ctx *auth;
 	struct sip_proxy *proxy;
+	struct redis_conn *redis;
+	struct sip_auth_cache *creds;	/* credentials: redis */
+	struct edge_fetch *fetches;	/* requests waiting for Redis */
+	uint64_t creds_fetches;
+	uint64_t creds_unavailable;	/* answered 503: Redis down */
+	uint32_t tag_seq;
+	struct sip_msg scratch;		/* decode of a request (large) */
 };
 
 static bool
@@ -350,11 +378,29 @@ edge_auth_init(struct sip_edge *e, char *errbuf, size_t errlen)
 
 	if (!e->ec.auth_enabled)
 		return 0;
-	err = sip_auth_users_load_file(&e->users, e->ec.users_file, errbuf,
-		errlen);
-	if (err < 0)
-		return err;
 	memset(&ac, 0, sizeof(ac));
+	if (e->ec.credentials == SIP_EDGE_CREDS_REDIS) {
+		if (e->redis == NULL) {
+			snprintf(errbuf, errlen,
+				"%s: edge.auth.credentials: redis needs a redis: section",
+				e->conf.source);
+			return -EINVAL;
+		}
+		err = sip_auth_cache_create(&e->creds, EDGE_CREDS_CACHE_MAX,
+			e->ec.credentials_cache_ms);
+		if (err < 0) {
+			snprintf(errbuf, errlen, "cannot create the credential cache: %s",
+				strerror(-err));
+			return err;
+		}
+		ac.find_user = sip_auth_cache_find;
+		ac.find_arg = e->creds;
+	} else {
+		err = sip_auth_users_load_file(&e->users, e->ec.users_file,
+			errbuf, errlen);
+		if (err < 0)
+			return err;
+	}
 	ac.realm = e->ec.realm;
 	ac.secret = (const uint8_t *)e->ec.secret;
 	ac.secret_len = strlen(e->ec.secret);
@@ -368,13 +414,225 @@ edge_auth_init(struct sip_edge *e, char *errbuf, size_t errlen)
 	return err;
 }
 
+/*
+ * The location store edge.location names: in this process, or in Redis
+ * under the redis section's key prefix.
+ */
+static int
+edge_loc_init(struct sip_edge *e, char *errbuf, size_t errlen)
+{
+	struct sip_loc_redis_conf rc;
+	struct sip_loc_mem_conf lc;
+	int err;
+
+	if (e->ec.location == SIP_EDGE_LOC_REDIS) {
+		if (e->redis == NULL) {
+			snprintf(errbuf, errlen,
+				"%s: edge.location: redis needs a redis: section",
+				e->conf.source);
+			return -EINVAL;
+		}
+		memset(&rc, 0, sizeof(rc));
+		rc.conn = e->redis;
+		rc.key_prefix = e->conf.redis.key_prefix;
+		err = sip_loc_redis_create(&e->loc, &rc);
+	} else {
+		memset(&lc, 0, sizeof(lc));
+		err = sip_loc_mem_create(&e->loc, &lc);
+	}
+	if (err < 0)
+		snprintf(errbuf, errlen, "cannot create the location store: %s",
+			strerror(-err));
+	return err;
+}
+
+/*
+ * Answer a request statelessly (RFC 3261 section 8.2.6), for what cannot
+ * reach the proxy: the request is not kept, its retransmissions get the
+ * same answer.
+ */
+static void
+edge_reply_stateless(struct sip_edge *e, const struct sip_msg *req,
+		const struct sip_txn_dest *src, int code, const char *hdrs)
+{
+	struct sip_txn_dest dst = *src;
+	char buf[4096], tag[16];
+	int n;
+
+	if (!sip_msg_can_respond(req))
+		return;
+	snprintf(tag, sizeof(tag), "dg%08x", ++e->tag_seq);
+	n = sip_resp_build(buf, sizeof(buf), req, code, NULL, tag, hdrs);
+	if (n < 0)
+		return;
+	if (src->transport == SIP_TP_UDP) {
+		if (sip_msg_response_dest(req, &src->addr, false, &dst.addr) < 0)
+			return;
+		dst.addrlen = dst.addr.ss_family == AF_INET ?
+			sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	}
+	(void)edge_send(e, &dst, buf, (size_t)n);
+}
+
+static void
+edge_reply_unavailable(struct sip_edge *e, const struct sip_msg *req,
+		const struct sip_txn_dest *src)
+{
+	char hdrs[32];
+
+	e->creds_unavailable++;
+	snprintf(hdrs, sizeof(hdrs), "Retry-After: %u\r\n",
+		e->ec.proxy.retry_after_s);
+	edge_reply_stateless(e, req, src, 503, hdrs);
+}
+
+static int
+edge_unhex(const struct redisReply *r, uint8_t *out, size_t n)
+{
+	size_t i;
+	int hi, lo;
+
+	if (r->type != REDIS_REPLY_STRING || r->len != 2 * n)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		hi = OPENSSL_hexchar2int((unsigned char)r->str[2 * i]);
+		lo = OPENSSL_hexchar2int((unsigned char)r->str[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+static void
+edge_fetch_unlink(struct edge_fetch *f)
+{
+	*f->pprev = f->next;
+	if (f->next != NULL)
+		f->next->pprev = f->pprev;
+}
+
+/* The user's HA1s from Redis: cache them, then hand the request on. */
+static void
+edge_on_creds(void *arg, const struct redisReply *reply)
+{
+	struct edge_fetch *f = arg;
+	struct sip_edge *e = f->e;
+	struct dg_pl user = { f->names, f->user_len };
+	struct dg_pl realm = { f->names + f->user_len, f->realm_len };
+	uint8_t md5[16], sha[32];
+	struct sip_perr perr;
+	char u[160];
+
+	if (e == NULL) {
+		free(f);
+		return;
+	}
+	edge_fetch_unlink(f);
+	if (sip_msg_decode(&e->scratch, f->buf, f->len, &perr) < 0) {
+		free(f);
+		return;
+	}
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
+			reply->elements != 2) {
+		edge_reply_unavailable(e, &e->scratch, &f->src);
+		free(f);
+		return;
+	}
+	if (reply->element[0]->type == REDIS_REPLY_NIL &&
+			reply->element[1]->type == REDIS_REPLY_NIL) {
+		(void)sip_auth_cache_put(e->creds, user, realm, NULL, NULL,
+			uring_loop_clock_ms());
+	} else if (edge_unhex(reply->element[0], md5, sizeof(md5)) == 0 &&
+			edge_unhex(reply->element[1], sha, sizeof(sha)) == 0) {
+		(void)sip_auth_cache_put(e->creds, user, realm, md5, sha,
+			uring_loop_clock_ms());
+	} else {
+		DG_LOG(DG_LOG_WARN, "sip.auth.redis", "status=error user=%s error=\"HA1s are not 32 and 64 hex digits\"",
+			dg_log_quote(u, sizeof(u), user.p, user.len));
+		(void)sip_auth_cache_put(e->creds, user, realm, NULL, NULL,
+			uring_loop_clock_ms());
+	}
+	explicit_bzero(md5, sizeof(md5));
+	explicit_bzero(sha, sizeof(sha));
+	(void)sip_proxy_recv(e->proxy, &e->scratch, &f->src);
+	free(f);
+}
+
+/*
+ * With credentials in Redis: a request whose credentials name a user the
+ * cache does not know fresh waits for that user's HA1s. Returns 0 to go
+ * on, 1 when the request is held (or answered 503: Redis down).
+ */
+static int
+edge_creds_check(struct sip_edge *e, const struct sip_msg *msg,
+		const struct sip_txn_dest *src)
+{
+	struct sip_msg *m = &e->scratch;
+	struct sip_auth_creds creds;
+	struct edge_fetch *f;
+	struct sip_perr perr;
+	struct dg_pl val;
+	char key[CP_CONF_REDIS_PREFIX_MAX + 2 * SIP_AUTH_USERS_NAME_MAX + 8];
+	int n, err;
+
+	if (!msg->is_request || msg->method == SIP_METHOD_ACK ||
+			msg->method == SIP_METHOD_CANCEL ||
+			(msg->method != SIP_METHOD_REGISTER && msg->to.tag.len > 0) ||
+			!sip_auth_policy_requires(&e->ec.policy, msg->method_raw,
+				(const struct sockaddr *)&src->addr))
+		return 0;
+	/* Malformed requests go on: the proxy answers them. */
+	if (sip_msg_decode(m, msg->buf.p, msg->buf.len, &perr) < 0 ||
+			sip_msg_parse_hdrs(m, SIP_HDR_F_AUTH, &perr) < 0)
+		return 0;
+	val = m->method == SIP_METHOD_REGISTER ? m->authorization :
+		m->proxy_authorization;
+	if (!dg_pl_isset(val) || sip_auth_parse_credentials(val, &creds) != 0 ||
+			!dg_pl_eq(creds.realm, sip_auth_ctx_realm(e->auth)) ||
+			creds.username.len == 0 ||
+			creds.username.len > SIP_AUTH_USERS_NAME_MAX ||
+			creds.realm.len > SIP_AUTH_USERS_NAME_MAX)
+		return 0;
+	if (sip_auth_cache_get(e->creds, creds.username, creds.realm,
+			uring_loop_clock_ms(), NULL) != SIP_AUTH_CACHE_MISS)
+		return 0;
+	f = malloc(sizeof(*f) + msg->buf.len);
+	if (f == NULL)
+		return 0;
+	f->e = e;
+	f->src = *src;
+	f->len = msg->buf.len;
+	memcpy(f->buf, msg->buf.p, msg->buf.len);
+	f->user_len = creds.username.len;
+	f->realm_len = creds.realm.len;
+	memcpy(f->names, creds.username.p, creds.username.len);
+	memcpy(f->names + f->user_len, creds.realm.p, creds.realm.len);
+	n = snprintf(key, sizeof(key), "%sauth:%.*s@%.*s",
+		e->conf.redis.key_prefix, (int)creds.username.len,
+		creds.username.p, (int)creds.realm.len, creds.realm.p);
+	err = redis_conn_cmd(e->redis, edge_on_creds, f, "HMGET %b md5 sha256",
+		key, (size_t)n);
+	if (err < 0) {
+		free(f);
+		edge_reply_unavailable(e, msg, src);
+		return 1;
+	}
+	e->creds_fetches++;
+	f->next = e->fetches;
+	if (f->next != NULL)
+		f->next->pprev = &f->next;
+	f->pprev = &e->fetches;
+	e->fetches = f;
+	return 1;
+}
+
 int
 sip_edge_create(struct sip_edge **out, struct uring_loop *loop,
 		const struct cp_conf *conf, struct sip_udp_sock *udp,
-		unsigned int n_udp, struct sip_tcp *tcp, char *errbuf,
-		size_t errlen)
+		unsigned int n_udp, struct sip_tcp *tcp, struct redis_conn *redis,
+		char *errbuf, size_t errlen)
 {
-	struct sip_loc_mem_conf lc;
 	struct sip_proxy_env env;
 	struct sip_edge *e;
 	int err;
@@ -383,6 +641,7 @@ sip_edge_create(struct sip_edge **out, struct uring_loop *loop,
 	if (e == NULL)
 		return -ENOMEM;
 	e->loop = loop;
+	e->redis = redis;
 	e->conf = *conf;
 	e->udp = udp;
 	e->n_udp = n_udp;
@@ -415,13 +674,9 @@ sip_edge_create(struct sip_edge **out, struct uring_loop *loop,
 	err = edge_auth_init(e, errbuf, errlen);
 	if (err < 0)
 		goto out_auth;
-	memset(&lc, 0, sizeof(lc));
-	err = sip_loc_mem_create(&e->loc, &lc);
-	if (err < 0) {
-		snprintf(errbuf, errlen, "cannot create the location store: %s",
-			strerror(-err));
+	err = edge_loc_init(e, errbuf, errlen);
+	if (err < 0)
 		goto out_auth;
-	}
 	memset(&env, 0, sizeof(env));
 	env.timers = &loop->timers;
 	env.send = edge_send;
@@ -442,7 +697,9 @@ sip_edge_create(struct sip_edge **out, struct uring_loop *loop,
 			strerror(-err));
 		goto out_loc;
 	}
-	(void)uring_timer_start(&loop->timers, &e->sweep, EDGE_SWEEP_MS);
+	/* Redis expires bindings by itself. */
+	if (e->ec.location == SIP_EDGE_LOC_MEMORY)
+		(void)uring_timer_start(&loop->timers, &e->sweep, EDGE_SWEEP_MS);
 	*out = e;
 	return 0;
 out_loc:
@@ -450,6 +707,7 @@ out_loc:
 out_auth:
 	sip_auth_ctx_destroy(e->auth);
 	sip_auth_users_free(e->users);
+	sip_auth_cache_destroy(e->creds);
 out_free:
 	free(e);
 	return err;
@@ -461,10 +719,16 @@ sip_edge_destroy(struct sip_edge *e)
 	if (e == NULL)
 		return;
 	uring_timer_cancel(&e->loop->timers, &e->sweep);
+	/* Fetches still waiting for Redis complete later, on nothing. */
+	while (e->fetches != NULL) {
+		e->fetches->e = NULL;
+		e->fetches = e->fetches->next;
+	}
 	sip_proxy_destroy(e->proxy);
 	sip_loc_destroy(e->loc);
 	sip_auth_ctx_destroy(e->auth);
 	sip_auth_users_free(e->users);
+	sip_auth_cache_destroy(e->creds);
 	free(e);
 }
 
@@ -480,6 +744,8 @@ sip_edge_rx(struct sip_edge *e, const struct sip_msg *msg,
 	src.addrlen = rx->srclen;
 	src.local = rx->udp;
 	src.conn_id = rx->conn_id;
+	if (e->creds != NULL && edge_creds_check(e, msg, &src) != 0)
+		return 0;
 	return sip_proxy_recv(e->proxy, msg, &src);
 }
 
@@ -516,10 +782,13 @@ sip_edge_stats_log(const struct sip_edge *e)
 	dg_log_write(DG_LOG_INFO, "sip.proxy.stats",
 		SIP_PROXY_STATS(EDGE_STATS_FMT_)
 		"txn_active=%llu txn_timeouts=%llu txn_retransmits_sent=%llu "
-		"txn_retransmits_absorbed=%llu dialogs=%zu",
+		"txn_retransmits_absorbed=%llu dialogs=%zu creds_fetches=%llu "
+		"creds_unavailable=%llu",
 		SIP_PROXY_STATS(EDGE_STATS_ARG_)
 		(unsigned long long)t->active, (unsigned long long)t->timeouts,
 		(unsigned long long)t->retransmits_sent,
 		(unsigned long long)t->retransmits_absorbed,
-		sip_dialogs_count(sip_proxy_dialogs(e->proxy)));
+		sip_dialogs_count(sip_proxy_dialogs(e->proxy)),
+		(unsigned long long)e->creds_fetches,
+		(unsigned long long)e->creds_unavailable);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Walks the `edge` section of drongo.yaml: edge.routes, edge.registrar,
- * edge.auth, edge.dialog and edge.transactions.
+ * edge.auth (users from a file or from Redis), edge.dialog,
+ * edge.transactions and edge.location (in memory or in Redis).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@ sip_edge_conf_defaults(struct sip_edge_conf *ec)
 	ec->proxy.retry_after_s = 5;
 	ec->proxy.timer_c_ms = 180000;
 	ec->nonce_ttl_s = 300;
+	ec->credentials_cache_ms = 30000;
 }
 
 static int
@@ -151,7 +153,10 @@ static int
 conf_auth(const struct dg_conf_node *sec, struct sip_edge_conf *ec)
 {
 	static const char *const keys[] = { "realm", "users_file", "secret",
-		"nonce_ttl", "methods", "trusted", "algorithms", NULL };
+		"nonce_ttl", "methods", "trusted", "algorithms", "credentials",
+		"credentials_cache", NULL };
+	static const char *const creds[] = { "file", "redis", NULL };
+	unsigned int cr = SIP_EDGE_CREDS_FILE;
 	const struct dg_conf_node *n, *l;
 	uint64_t ttl = (uint64_t)ec->nonce_ttl_s * 1000;
 	unsigned int i;
@@ -164,9 +169,19 @@ conf_auth(const struct dg_conf_node *sec, struct sip_edge_conf *ec)
 		return dg_conf_error(sec, "missing realm");
 	if ((err = copy_str(n, ec->realm, sizeof(ec->realm))) < 0)
 		return err;
-	if ((n = dg_conf_map_get(sec, "users_file")) == NULL)
+	if ((err = dg_conf_get_enum(sec, "credentials", creds, &cr)) < 0)
+		return err;
+	ec->credentials = (enum sip_edge_credentials)cr;
+	n = dg_conf_map_get(sec, "users_file");
+	if (n == NULL && ec->credentials == SIP_EDGE_CREDS_FILE)
 		return dg_conf_error(sec, "missing users_file");
-	if ((err = copy_str(n, ec->users_file, sizeof(ec->users_file))) < 0)
+	if (n != NULL && ec->credentials == SIP_EDGE_CREDS_REDIS)
+		return dg_conf_error(n, "not used with credentials: redis");
+	if (n != NULL && (err = copy_str(n, ec->users_file,
+			sizeof(ec->users_file))) < 0)
+		return err;
+	if ((err = dg_conf_get_ms(sec, "credentials_cache", 0, 3600000,
+			&ec->credentials_cache_ms)) < 0)
 		return err;
 	if ((n = dg_conf_map_get(sec, "secret")) == NULL)
 		return dg_conf_error(sec, "missing secret");
@@ -264,14 +279,19 @@ sip_edge_conf_parse(const struct dg_conf_node *sec, struct sip_edge_conf *ec)
 	/* "media" is the anchoring policy, read by edge/mc_dialog_conf.c. */
 	static const char *const keys[] = { "routes", "unknown_destination",
 		"registrar", "auth", "dialog", "max_transactions",
-		"retry_after", "timer_c", "media", NULL };
+		"retry_after", "timer_c", "media", "location", NULL };
+	static const char *const locs[] = { "memory", "redis", NULL };
 	const struct dg_conf_node *n;
+	unsigned int loc = SIP_EDGE_LOC_MEMORY;
 	uint64_t v;
 	int err;
 
 	err = dg_conf_map_check_keys(sec, keys);
 	if (err < 0)
 		return err;
+	if ((err = dg_conf_get_enum(sec, "location", locs, &loc)) < 0)
+		return err;
+	ec->location = (enum sip_edge_location)loc;
 	if ((n = dg_conf_map_get(sec, "routes")) != NULL &&
 			(err = conf_routes(n, ec)) < 0)
 		return err;

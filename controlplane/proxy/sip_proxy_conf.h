@@ -20,11 +20,26 @@
 #define SIP_PROXY_CONF_PATH_MAX 1024
 #define SIP_PROXY_CONF_SECRET_MAX 256
 
+/** edge.location: the location store. */
+enum sip_edge_location {
+	SIP_EDGE_LOC_MEMORY,		/* this process (one edge node) */
+	SIP_EDGE_LOC_REDIS,		/* shared by every node (redis section) */
+};
+
+/** edge.auth.credentials: where users' HA1s are read. */
+enum sip_edge_credentials {
+	SIP_EDGE_CREDS_FILE,		/* auth.users_file, loaded at start */
+	SIP_EDGE_CREDS_REDIS,		/* one hash per user@realm in Redis */
+};
+
 /** The edge section, defaults filled in. */
 struct sip_edge_conf {
 	bool present;				/* the file has an edge section */
 	struct sip_proxy_conf proxy;
+	enum sip_edge_location location;	/* where bindings live */
 	bool auth_enabled;			/* auth.realm given */
+	enum sip_edge_credentials credentials;	/* where HA1s come from */
+	uint64_t credentials_cache_ms;		/* reuse of an HA1 read from Redis */
 	char realm[SIP_AUTH_POLICY_REALM_MAX];
 	char users_file[SIP_PROXY_CONF_PATH_MAX];
 	char secret[SIP_PROXY_CONF_SECRET_MAX];

@@ -82,7 +82,7 @@ sip_server_start(struct sip_server *srv, struct uring_loop *loop,
 	}
 	if (srv->conf.role == CP_ROLE_EDGE)
 		return sip_edge_create(&srv->edge, loop, &srv->conf, srv->udp,
-			srv->n_udp, &srv->tcp, errbuf, errlen);
+			srv->n_udp, &srv->tcp, srv->redis, errbuf, errlen);
 	return 0;
 }
 

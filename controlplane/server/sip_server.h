@@ -23,6 +23,7 @@
 #include "uring_bufring.h"
 #include "uring_loop.h"
 
+struct redis_conn;
 struct sip_edge;
 
 /*
@@ -47,6 +48,7 @@ struct sip_server {
 	unsigned int n_tcp;
 	struct sip_server_stats stats;
 	struct sip_edge *edge;		/* role edge: the proxy core */
+	struct redis_conn *redis;	/* set before start: the edge's Redis (or NULL) */
 	uint64_t log_window_ms;		/* start of the reject-log window */
 	uint32_t log_lines;		/* reject/drop lines in the window */
 	uint64_t log_window_suppressed;
