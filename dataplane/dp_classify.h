@@ -96,17 +96,33 @@ dp_load_be16(const uint8_t *p)
 	return (uint16_t)((p[0] << 8) | p[1]);
 }
 
-/** One's-complement sum of len bytes (even offsets are high bytes). */
+/**
+ * One's-complement sum of len bytes (even offsets are high bytes), added
+ * to sum; the result is congruent modulo 0xffff, which is all
+ * dp_csum_fold() needs. Eight bytes per step: a big-endian 64-bit word is
+ * its four 16-bit words modulo 0xffff (2^16 = 1 there), and summing its
+ * two 32-bit halves into 64 bits cannot overflow for any packet.
+ */
 static inline uint32_t
 dp_csum_add(uint32_t sum, const uint8_t *p, uint32_t len)
 {
-	uint32_t i;
+	uint64_t acc = sum, w;
+	uint32_t i = 0;
 
-	for (i = 0; i + 1 < len; i += 2)
-		sum += dp_load_be16(p + i);
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		w = __builtin_bswap64(w);
+#endif
+		acc += (w >> 32) + (w & 0xffffffffu);
+	}
+	for (; i + 1 < len; i += 2)
+		acc += dp_load_be16(p + i);
 	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
+		acc += (uint32_t)p[len - 1] << 8;
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	return (uint32_t)acc;
 }
 
 /** Fold a 32-bit sum to 16 bits (not complemented). */

@@ -372,7 +372,7 @@ dp_crypto_pass(struct dp_lcore *lc, struct dp_media *md, bool protect)
 	}
 	if (n == 0)
 		return;
-	(void)dp_srtp_burst_process(t->srtp, sp, n);
+	(void)dp_srtp_burst_process_prefetched(t->srtp, sp, n);
 	for (j = 0; j < n; j++) {
 		i = idx[j];
 		if (sp[j].verdict == DP_SRTP_OK) {
@@ -424,8 +424,37 @@ dp_crypto_pass(struct dp_lcore *lc, struct dp_media *md, bool protect)
 static inline void
 dp_stage_crypto(struct dp_lcore *lc, struct dp_media *md)
 {
-	if (lc->sessions->srtp == NULL)
+	struct dp_session_table *t = lc->sessions;
+	struct dp_srtp_pkt pf[2 * DP_BURST];
+	uint32_t e, rec, leg, in, out;
+	uint16_t i, n = 0;
+	uint8_t op;
+
+	if (t->srtp == NULL)
 		return;
+	/* Both passes' contexts and key lines at once, before the first
+	 * pass: a re-keyed burst's protect contexts load while its
+	 * unprotect runs. A burst without keys stops here. */
+	for (i = 0; i < md->n; i++) {
+		e = md->entry[i];
+		rec = DP_PORTMAP_REC(e);
+		leg = DP_PORTMAP_LEG(e);
+		in = t->rec[rec].leg[leg].srtp_slot[0];
+		out = t->rec[rec].leg[leg ^ 1].srtp_slot[1];
+		op = md->kind[i] == DP_KIND_RTP ? DP_SRTP_OP_RTP :
+			DP_SRTP_OP_RTCP;
+		if (in != DP_SRTP_NONE) {
+			pf[n].ctx = in;
+			pf[n++].op = op;
+		}
+		if (out != DP_SRTP_NONE) {
+			pf[n].ctx = out;
+			pf[n++].op = op;
+		}
+	}
+	if (n == 0)
+		return;
+	dp_srtp_burst_prefetch(t->srtp, pf, n);
 	dp_crypto_pass(lc, md, false);
 	dp_crypto_pass(lc, md, true);
 }
@@ -583,10 +612,16 @@ dp_rewrite(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt_info *pi
 		return DP_DROP_NONE;
 	}
 	if (resized) {
-		((struct rte_udp_hdr *)udp)->dgram_cksum = 0;
-		((struct rte_udp_hdr *)udp)->dgram_cksum = out->family == 4 ?
-			rte_ipv4_udptcp_cksum((struct rte_ipv4_hdr *)ip, udp) :
-			rte_ipv6_udptcp_cksum((struct rte_ipv6_hdr *)ip, udp);
+		/* Pseudo header (addresses, protocol, UDP length) and the
+		 * datagram, eight bytes a step (dp_csum_add). */
+		uint32_t ulen = dp_load_be16(udp + 4);
+
+		udp[6] = 0;
+		udp[7] = 0;
+		sum = (uint32_t)dp_csum_fold(dp_csum_add(dp_csum_add(0, addrs,
+				2 * alen), udp, ulen)) + DP_IPPROTO_UDP + ulen;
+		ck = (uint16_t)~dp_csum_fold(sum);
+		dp_store_be16(udp + 6, ck == 0 ? 0xffff : ck);
 		return DP_DROP_NONE;
 	}
 	new_sum = dp_udp_rewritten_sum(addrs, 2 * alen, udp);

@@ -284,6 +284,10 @@ main(int argc, char **argv)
 				"the cryptodev)\n", strerror(-err));
 			goto out_pool;
 		}
+		DG_LOG(DG_LOG_INFO, "dp.srtp", "backend=%s contexts_per_worker=%u "
+		       "bytes_per_context=%zu", conf.srtp == DP_SRTP_MODE_LIBSRTP ?
+		       "libsrtp" : "cryptodev", conf.srtp_contexts,
+		       dp_srtp_ctx_bytes());
 	}
 	w = 0;
 	RTE_LCORE_FOREACH_WORKER(lcore) {

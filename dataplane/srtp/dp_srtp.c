@@ -69,6 +69,18 @@ dp_srtp_init(const struct dp_srtp_conf *conf)
 	return 0;
 }
 
+size_t
+dp_srtp_ctx_bytes(void)
+{
+	size_t b = sizeof(struct dp_srtp_ctx) + sizeof(uint32_t);
+
+	if (!dp_srtp_g.up)
+		return 0;
+	if (dp_srtp_g.conf.backend == DP_SRTP_BACKEND_CRYPTODEV)
+		b += sizeof(struct dp_srtp_gcm_alt) + 2 * dp_srtp_cdev_sess_bytes();
+	return b;
+}
+
 void
 dp_srtp_fini(void)
 {
@@ -359,16 +371,19 @@ dp_srtp_burst_prefetch(struct dp_srtp_worker *w, const struct dp_srtp_pkt *pkts,
 	}
 }
 
-uint16_t
-dp_srtp_burst_process(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16_t n)
+static uint16_t
+dp_srtp_burst_run(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16_t n,
+		bool prefetch)
 {
 	uint16_t done = 0, chunk, i, ok = 0;
 
 	while (done < n) {
 		chunk = RTE_MIN((uint16_t)(n - done), (uint16_t)DP_SRTP_BURST_MAX);
-		if (w->backend == DP_SRTP_BACKEND_CRYPTODEV)
+		if (w->backend == DP_SRTP_BACKEND_CRYPTODEV) {
+			if (prefetch && !w->no_prefetch)
+				dp_srtp_burst_prefetch(w, pkts + done, chunk);
 			dp_srtp_cdev_burst(w, pkts + done, chunk);
-		else
+		} else
 			dp_srtp_lib_burst(w, pkts + done, chunk);
 		done += chunk;
 		w->stats.bursts++;
@@ -378,4 +393,17 @@ dp_srtp_burst_process(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16
 		ok += pkts[i].verdict == DP_SRTP_OK;
 	}
 	return ok;
+}
+
+uint16_t
+dp_srtp_burst_process(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16_t n)
+{
+	return dp_srtp_burst_run(w, pkts, n, true);
+}
+
+uint16_t
+dp_srtp_burst_process_prefetched(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts,
+		uint16_t n)
+{
+	return dp_srtp_burst_run(w, pkts, n, false);
 }

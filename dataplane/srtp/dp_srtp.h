@@ -15,6 +15,7 @@
 #define DRONGO_DATAPLANE_SRTP_DP_SRTP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct rte_mbuf;
@@ -252,9 +253,31 @@ dp_srtp_burst_prefetch(struct dp_srtp_worker *w, const struct dp_srtp_pkt *pkts,
 uint16_t
 dp_srtp_burst_process(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16_t n);
 
+/**
+ * dp_srtp_burst_process() for a burst whose contexts and key material the
+ * caller has already prefetched with dp_srtp_burst_prefetch(): the worker
+ * prefetches both crypto passes of a re-keyed burst at once, so the second
+ * pass's lines load while the first one computes, and no line is asked
+ * for twice.
+ *
+ * @return the number of packets with verdict DP_SRTP_OK.
+ */
+uint16_t
+dp_srtp_burst_process_prefetched(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts,
+		uint16_t n);
+
 /** Counters of worker @p w (pointer stays valid until the worker is destroyed). */
 const struct dp_srtp_stats *
 dp_srtp_worker_stats(const struct dp_srtp_worker *w);
+
+/**
+ * Memory one context takes once created, in bytes: its record in the
+ * worker's array and, on the cryptodev backend, its two crypto sessions as
+ * the session pool lays them out (libsrtp2's own allocations are not
+ * counted). 0 before dp_srtp_init().
+ */
+size_t
+dp_srtp_ctx_bytes(void);
 
 /** Short lower-case name of a verdict, for metrics labels. */
 const char *

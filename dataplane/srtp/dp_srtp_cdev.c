@@ -121,6 +121,16 @@ out:
 	return err;
 }
 
+size_t
+dp_srtp_cdev_sess_bytes(void)
+{
+	const struct rte_mempool *mp = dp_srtp_cd.sess_pool;
+
+	if (mp == NULL)
+		return 0;
+	return (size_t)mp->header_size + mp->elt_size + mp->trailer_size;
+}
+
 void
 dp_srtp_cdev_fini(void)
 {
@@ -715,8 +725,6 @@ dp_srtp_cdev_burst(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16_t 
 	int32_t st;
 	uint8_t v;
 
-	if (!w->no_prefetch)
-		dp_srtp_burst_prefetch(w, pkts, n);
 	w->nb_fresh = 0;
 	for (i = 0; i < n; i++) {
 		pkts[i].verdict = DP_SRTP_CRYPTO_ERROR;

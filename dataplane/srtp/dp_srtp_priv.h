@@ -498,6 +498,10 @@ dp_srtp_cdev_ctx_fini(struct dp_srtp_worker *w, struct dp_srtp_ctx *c);
 void
 dp_srtp_cdev_burst(struct dp_srtp_worker *w, struct dp_srtp_pkt *pkts, uint16_t n);
 
+/* Bytes of one crypto session in the pool (header and trailer included). */
+size_t
+dp_srtp_cdev_sess_bytes(void);
+
 /* libsrtp2 backend (dp_srtp_lib.c). */
 int
 dp_srtp_lib_init(void);

@@ -11,11 +11,15 @@
 #
 #   perf/dp/run-srtp.sh [BUILD_DIR] [SMALL] [LARGE] [LARGE_LIBSRTP]
 #
-# Defaults: 1000, 16000 and 4000 sessions. A worker holds at most 65000
-# SRTP contexts (srtp_contexts) and SRTP -> SRTP takes four per session
-# (unprotect and protect on each leg), so 16000 is the most one worker
-# takes; Debian's libsrtp2 (NSS) takes milliseconds per srtp_create with
-# tens of thousands of contexts, hence fewer sessions for that backend.
+# Defaults: 1000, 100000 and 4000 sessions. SRTP -> SRTP takes four SRTP
+# contexts per session (unprotect and protect on each leg): srtp_contexts
+# is set to four per session, and drongo-dp's memory (-m) grows with it;
+# Debian's libsrtp2 (NSS) takes milliseconds per srtp_create with tens of
+# thousands of contexts, hence fewer sessions for that backend.
+# MODES (default "rtp2srtp srtp2rtp srtp2srtp") and BACKENDS (default
+# "cryptodev libsrtp") narrow the run; the plain rows always run.
+# DGPERF_RECORD=DIR: `perf record -g` drongo-dp through each run, one
+# DIR/LABEL.data per run (for `perf report -i`).
 # SUITE (80, 32, gcm; default 80) picks the crypto suite. The generator
 # protects SRTP ingress itself with dp_srtp on crypto_aesni_mb, per packet
 # (dp_pktgen.c says why); its flat-out ceiling is in the table.
@@ -25,7 +29,9 @@ cd "$(dirname "$0")/../.."
 
 B=${1:-build-release}
 SMALL=${2:-1000}
-LARGE=${3:-16000}
+LARGE=${3:-100000}
+MODES=${MODES:-rtp2srtp srtp2rtp srtp2srtp}
+BACKENDS=${BACKENDS:-cryptodev libsrtp}
 LARGE_LIB=${4:-4000}
 SUITE=${SUITE:-80}
 NICE=${DGPERF_NICE:--10}
@@ -83,7 +89,7 @@ wait_port_ready()
 srtp_run()
 {
 	local label=$1 mode=$2 backend=$3 n=$4
-	local i dp_pid gen_pid rmax=0
+	local i dp_pid gen_pid perf_pid mem rmax=0
 	# The libsrtp2 backend relays tens of kpps: the search starts there.
 	if [ "$backend" = libsrtp ] && [ "$mode" != rtp2rtp ]; then
 		rmax=200000
@@ -99,7 +105,7 @@ srtp_run()
 		echo "sessions_per_worker: $(((n + 1023) / 1024 * 1024 + 1024))"
 		echo "gateway4: 10.77.1.1"
 		echo "srtp: $backend"
-		echo "srtp_contexts: 65000"
+		echo "srtp_contexts: $((4 * n + 64))"
 		echo "port_min: 1024"
 		echo "port_max: 65535"
 	} >"$W/$label.yaml"
@@ -117,17 +123,33 @@ srtp_run()
 		tail -n 5 "$W/$label.log" >&2
 		return 0
 	fi
+	# Per session: four contexts of about 4 KB with their crypto sessions.
+	mem=$((3072 + n * 20 / 1024))
 	timeout 200 nice -n "$NICE" "$DP" -c "$W/$label.yaml" -- \
-		--lcores "$DP_LCORES" $EAL_COMMON -m 3072 --file-prefix "$PFX-dp" \
+		--lcores "$DP_LCORES" $EAL_COMMON -m "$mem" --file-prefix "$PFX-dp" \
 		--vdev="net_memif0,role=client,socket=$W/$label.sock,rsize=12" \
 		>"$W/$label-dp.log" 2>&1 &
 	dp_pid=$!
 	PIDS+=("$dp_pid")
+	perf_pid=
+	if [ -n "${DGPERF_RECORD:-}" ]; then
+		# drongo-dp's CPU (the worker's threads appear after attach,
+		# and a KVM guest has no cycles event).
+		mkdir -p "$DGPERF_RECORD"
+		perf record -e cpu-clock -g -q -C "${DGPERF_RECORD_CPU:-1}" \
+			-o "$DGPERF_RECORD/$label.data" >/dev/null 2>&1 &
+		perf_pid=$!
+		PIDS+=("$perf_pid")
+	fi
 	if ! wait "$gen_pid"; then
 		tail -n 5 "$W/$label.log" "$W/$label-dp.log" >&2
 		echo "run-srtp.sh: $label failed" >&2
 	fi
 	"$CTL" --instance "$INST" stats >"$W/$label.stats" 2>&1 || true
+	if [ -n "$perf_pid" ]; then
+		kill -INT "$perf_pid" 2>/dev/null || true
+		wait "$perf_pid" 2>/dev/null || true
+	fi
 	kill -TERM "$dp_pid" 2>/dev/null || true
 	wait "$dp_pid" || true
 	grep -E '^(setup|result) ' "$W/$label.log" >"$W/$label.out" || true
@@ -135,9 +157,11 @@ srtp_run()
 
 LABELS=()
 for n in "$SMALL" "$LARGE"; do
+	# A size of 0 leaves that size out.
+	[ "$n" = 0 ] && continue
 	srtp_run "plain-$n" rtp2rtp cryptodev "$n"
 	LABELS+=("plain-$n")
-	for backend in cryptodev libsrtp; do
+	for backend in $BACKENDS; do
 		m=$n
 		if [ "$backend" = libsrtp ] && [ "$n" = "$LARGE" ]; then
 			m=$LARGE_LIB
@@ -146,7 +170,7 @@ for n in "$SMALL" "$LARGE"; do
 				LABELS+=("plain-$m")
 			fi
 		fi
-		for mode in rtp2srtp srtp2rtp srtp2srtp; do
+		for mode in $MODES; do
 			srtp_run "$mode-$backend-$m" "$mode" "$backend" "$m"
 			LABELS+=("$mode-$backend-$m")
 		done
