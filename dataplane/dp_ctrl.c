@@ -8,12 +8,22 @@
  * over as many iterations as the event ring needs, before any further
  * command is taken, so replies are never lost and never reordered; FLUSH
  * walks the table the same way, a bounded number of records per
- * iteration.
+ * iteration. Whatever the counts, a tick's control work stops starting
+ * new commands or deletions once it has used its time budget
+ * (ctrl_budget_cycles), so a slow crypto backend cannot hold the worker.
  */
 #include <errno.h>
 #include <string.h>
 
+#include <rte_cycles.h>
+
 #include "dp_lcore.h"
+
+static inline bool
+dp_ctrl_over_budget(const struct dp_lcore *lc)
+{
+	return rte_rdtsc() >= lc->ctrl_deadline;
+}
 
 static void
 dp_ctrl_post(struct dp_lcore *lc, struct dg_msg *msg)
@@ -80,6 +90,8 @@ dp_ctrl_walk(struct dp_lcore *lc)
 		if (w->cmd == DG_MSG_FLUSH) {
 			(void)dp_session_delete(t, s->id);
 			lc->st.sessions_deleted++;
+			if (dp_ctrl_over_budget(lc))
+				break;
 			continue;
 		}
 		dp_ctrl_stats(lc, s, w->seq);
@@ -165,8 +177,11 @@ void
 dp_ctrl_poll(struct dp_lcore *lc)
 {
 	struct dg_msg cmd;
+	uint64_t now = rte_rdtsc();
 	uint32_t budget;
 
+	lc->ctrl_deadline = lc->ctrl_budget_cycles > UINT64_MAX - now ?
+		UINT64_MAX : now + lc->ctrl_budget_cycles;
 	/* One step of a walk per iteration, and no other command meanwhile. */
 	if (lc->walk.active) {
 		dp_ctrl_walk(lc);
@@ -179,7 +194,7 @@ dp_ctrl_poll(struct dp_lcore *lc)
 		if (dg_ring_dequeue_burst(&lc->cmd, &cmd, 1) == 0)
 			return;
 		dp_ctrl_handle(lc, &cmd);
-		if (lc->walk.active)
+		if (lc->walk.active || dp_ctrl_over_budget(lc))
 			return;
 	}
 }

@@ -104,6 +104,15 @@ struct dp_lcore {
 	uint64_t latch_quiet_ns;	/**< peer silent this long: re-latch ok */
 	uint64_t tx_drain_cycles;	/**< TSC cycles between TX drains */
 	uint64_t tx_deadline;		/**< TSC of the next drain */
+	/* Control work one drain tick may do, in TSC cycles: past it no
+	 * further command, FLUSH deletion or timeout deletion starts in
+	 * that tick. Counts alone do not bound it: libsrtp2 as Debian
+	 * ships it (NSS) takes tens of milliseconds per srtp_dealloc with
+	 * thousands of contexts, so 512 deletions of one walk step could
+	 * hold the worker (and its command ring) for seconds. */
+	uint64_t ctrl_budget_cycles;
+	uint64_t ctrl_deadline;		/**< TSC end of the current tick's
+					     control work (dp_ctrl_poll) */
 	uint64_t publish_ns;		/**< next statistics publication */
 	struct dp_worker_stats st;
 	/* control (dp_ctrl.c) */

@@ -10,6 +10,8 @@
  */
 #include <string.h>
 
+#include <rte_cycles.h>
+
 #include "dp_lcore.h"
 
 static uint32_t
@@ -58,5 +60,9 @@ dp_timeout_scan(struct dp_lcore *lc, uint32_t budget)
 		(void)dp_session_delete(t, s->id);
 		lc->st.timeouts++;
 		lc->st.sessions_deleted++;
+		/* The tick's control time is spent (dp_ctrl_poll set the
+		 * deadline): the next tick goes on from here. */
+		if (rte_rdtsc() >= lc->ctrl_deadline)
+			break;
 	}
 }

@@ -110,6 +110,7 @@ dp_worker_setup(struct dp_main *dm, struct dg_shm_region *reg,
 	lc->clock = dp_clock_monotonic;
 	lc->latch_quiet_ns = c->latch_quiet_ms * 1000000ull;
 	lc->tx_drain_cycles = (rte_get_tsc_hz() + 9999) / 10000;	/* 100 us */
+	lc->ctrl_budget_cycles = (rte_get_tsc_hz() + 4999) / 5000;	/* 200 us */
 	lc->quit = &dp_quit;
 	err = dg_ring_attach(&lc->cmd, reg->hdr, reg->len, d->cmd_ring_off,
 			     DG_MSG_SIZE);

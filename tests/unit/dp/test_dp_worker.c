@@ -71,6 +71,9 @@ setup(void **state)
 		return -1;
 	lc.exc_ring = exc;
 	lc.latch_quiet_ns = 500000000ull;
+	/* No time limit on control work unless a test sets one. */
+	lc.ctrl_budget_cycles = UINT64_MAX;
+	lc.ctrl_deadline = UINT64_MAX;
 	lc.now_ns = 100 * S;
 	cmd_mem = aligned_alloc(64, rb);
 	evt_mem = aligned_alloc(64, rb);
@@ -775,6 +778,69 @@ test_ctrl_flush_bounded(void **state)
 	dp_session_table_free(big);
 }
 
+/* A tick whose control time is spent starts nothing more: one command per
+ * poll, one FLUSH deletion per poll (each may cost tens of milliseconds
+ * with libsrtp2), one timeout deletion per scan; everything is still done
+ * and answered in order over the following ticks. */
+static void
+test_ctrl_time_budget(void **state)
+{
+	struct dg_msg_session ms;
+	struct dg_msg_ports p[2];
+	struct dg_msg ev;
+	uint32_t i, polls = 0;
+
+	(void)state;
+	lc.ctrl_budget_cycles = 0;
+	memset(&ms, 0, sizeof(ms));
+	leg_set(&ms.leg[0], "10.0.0.1", "192.0.2.10", 4000, 0);
+	leg_set(&ms.leg[1], "10.0.0.1", "10.0.0.50", 6000, 0);
+	for (i = 0; i < 3; i++)
+		cmd_send(DG_MSG_SESSION_CREATE, 90 + i, 20 + i, &ms);
+	for (i = 0; i < 3; i++) {
+		dp_ctrl_poll(&lc);
+		assert_int_equal(dg_ring_count(&cli_evt), 1);
+		evt_get(&ev);
+		assert_int_equal(ev.hdr.seq, 20 + i);
+		assert_int_equal(ev.u.ack.status, 0);
+		assert_int_equal(lc.sessions->count, i + 1);
+	}
+	cmd_send(DG_MSG_FLUSH, 0, 30, NULL);
+	cmd_send(DG_MSG_SESSION_QUERY, 90, 31, NULL);
+	do {
+		i = lc.sessions->count;
+		dp_ctrl_poll(&lc);
+		polls++;
+		assert_true(i - lc.sessions->count <= 1);
+	} while (dg_ring_count(&cli_evt) == 0 && polls < 10);
+	assert_true(polls >= 3);
+	assert_int_equal(lc.sessions->count, 0);
+	evt_get(&ev);
+	assert_int_equal(ev.hdr.seq, 30);
+	assert_int_equal(ev.u.ack.count, 3);
+	/* The command behind the FLUSH waited for it. */
+	dp_ctrl_poll(&lc);
+	evt_get(&ev);
+	assert_int_equal(ev.hdr.seq, 31);
+	assert_int_equal(ev.u.ack.status, -ENOENT);
+
+	/* Two sessions timed out: one deletion per spent scan. */
+	mk_session(95, 0, 0, p);
+	mk_session(96, 0, 0, p);
+	lc.now_ns += 31 * S;
+	lc.ctrl_deadline = 0;
+	for (i = 0; i < 64 && lc.sessions->count == 2; i++)
+		dp_timeout_scan(&lc, DP_TIMEOUT_BUDGET);
+	assert_int_equal(lc.sessions->count, 1);
+	for (i = 0; i < 64 && lc.sessions->count == 1; i++)
+		dp_timeout_scan(&lc, DP_TIMEOUT_BUDGET);
+	assert_int_equal(lc.sessions->count, 0);
+	while (dg_ring_dequeue_burst(&cli_evt, &ev, 1) == 1)
+		assert_int_equal(ev.hdr.type, DG_MSG_MEDIA_TIMEOUT);
+	lc.ctrl_budget_cycles = UINT64_MAX;
+	lc.ctrl_deadline = UINT64_MAX;
+}
+
 /* Timeouts on the injected clock: never-started and stopped media are
  * reported once with their reason and the session is gone. */
 static void
@@ -872,6 +938,7 @@ main(void)
 		cmocka_unit_test(test_ctrl_stats_all),
 		cmocka_unit_test(test_ctrl_flush_bounded),
 		cmocka_unit_test(test_timeouts),
+		cmocka_unit_test(test_ctrl_time_budget),
 		cmocka_unit_test(test_stats_publish),
 	};
 
