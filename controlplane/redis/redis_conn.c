@@ -93,8 +93,9 @@ rc_io_arm(struct rc_io *io, bool rd)
 	struct io_uring_sqe *sqe;
 
 	sqe = uring_loop_sqe(io->loop);
-	/* No slot: the ring is full of work; hiredis' timeout or the next
-	 * command re-arms. */
+	/* No slot even after a submit: left unarmed until hiredis asks for
+	 * this direction again (the next command or read), or the connect
+	 * timeout gives up on a connect. */
 	if (sqe == NULL)
 		return;
 	io_uring_prep_poll_add(sqe, io->ac->c.fd, rd ? POLLIN : POLLOUT);
@@ -256,14 +257,18 @@ rc_server_str(char *buf, size_t size, const struct cp_conf_redis_server *s)
  * usually holds) do not block.
  */
 static redisAsyncContext *
-rc_open(struct redis_conn *c, const struct cp_conf_redis_server *s)
+rc_open(struct redis_conn *c, const struct cp_conf_redis_server *s,
+		char *why, size_t size)
 {
 	redisAsyncContext *ac;
 
+	snprintf(why, size, "out of memory");
 	ac = s->port == 0 ? redisAsyncConnectUnix(s->host) :
 		redisAsyncConnect(s->host, s->port);
 	if (ac == NULL)
 		return NULL;
+	if (ac->err != 0)
+		snprintf(why, size, "%s", ac->errstr);
 	if (ac->err != 0 || rc_io_attach(c->loop, ac) < 0) {
 		redisAsyncFree(ac);
 		return NULL;
@@ -399,14 +404,14 @@ static void
 rc_connect_master(struct redis_conn *c, const struct cp_conf_redis_server *s)
 {
 	redisAsyncContext *ac;
-	char db[16];
+	char db[16], why[128];
 	int ok = REDIS_OK;
 
 	c->target = *s;
 	rc_server_str(c->server, sizeof(c->server), s);
-	ac = rc_open(c, s);
+	ac = rc_open(c, s, why, sizeof(why));
 	if (ac == NULL) {
-		rc_fail(c, "cannot open a connection");
+		rc_fail(c, why);
 		return;
 	}
 	c->ac = ac;
@@ -500,12 +505,13 @@ static void
 rc_ask_sentinel(struct redis_conn *c)
 {
 	const struct cp_conf_redis_server *s = &c->conf.sentinels[c->sentinel];
+	char why[128];
 
 	rc_server_str(c->server, sizeof(c->server), s);
 	c->state = RC_SENTINEL;
-	c->sac = rc_open(c, s);
+	c->sac = rc_open(c, s, why, sizeof(why));
 	if (c->sac == NULL) {
-		rc_sentinel_next(c, "cannot open a connection");
+		rc_sentinel_next(c, why);
 		return;
 	}
 	if (redisAsyncCommand(c->sac, rc_on_sentinel, c,

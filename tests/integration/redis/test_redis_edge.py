@@ -239,10 +239,33 @@ def test_register_a_found_by_b(work, a, b):
         "Contact: <sip:bob@127.0.0.1:%d>" % cport,
         "Content-Length: 0", "", ""]).encode()
     caller.sendto(invite, ("127.0.0.1", b.port))
-    data, _ = phone.recvfrom(65535)
+    data, peer = phone.recvfrom(65535)
     text = data.decode()
     assert text.startswith("INVITE sip:alice@127.0.0.1:%d" % port), text
     assert "Call-ID: dgr-invite-1" in text, text
+    # The phone declines and the caller ACKs, so no transaction is left.
+    lines = text.split("\r\n")
+    keep = [l for l in lines if l.split(":", 1)[0].lower() in
+            ("via", "from", "call-id", "cseq")]
+    to = [l for l in lines if l.lower().startswith("to:")][0] + ";tag=ph1"
+    phone.sendto(("\r\n".join(["SIP/2.0 486 Busy Here"] + keep +
+                               [to, "Content-Length: 0", "", ""])).encode(),
+                 peer)
+    caller.settimeout(5)
+    while True:
+        resp = caller.recv(65535).decode()
+        if resp.startswith("SIP/2.0 486"):
+            break
+    ack_to = [l for l in resp.split("\r\n") if l.lower().startswith("to:")][0]
+    caller.sendto("\r\n".join([
+        "ACK sip:alice@%s SIP/2.0" % DOMAIN,
+        "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-dgr-inv;rport" % cport,
+        "Max-Forwards: 70",
+        "From: <sip:bob@%s>;tag=b1" % DOMAIN,
+        ack_to,
+        "Call-ID: dgr-invite-1",
+        "CSeq: 1 ACK",
+        "Content-Length: 0", "", ""]).encode(), ("127.0.0.1", b.port))
     phone.close()
     caller.close()
 
@@ -325,7 +348,8 @@ def main():
             fn()
             print("ok %s (%.1fs)" % (name, time.time() - t0))
         for n in nodes:
-            assert n.stop() == 0
+            rc = n.stop()
+            assert rc == 0, "drongo exit %s; log:\n%s" % (rc, n.logtext()[-3000:])
     finally:
         for n in nodes:
             n.close()
