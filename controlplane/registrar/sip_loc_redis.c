@@ -6,14 +6,18 @@
  *   len:4 (bytes after this field)  expires:8  cseq:4  reg_id:4
  *   contact_len:2  call_id_len:2  instance_len:2  flags:1
  *   contact  call_id  instance
- *   q:2  transport:1  n_path:1  socket_id:4  conn_id:8
+ *   q:2  transport:1  n_path:1  socket_id:4  conn_id:8  writer:8
  *   family:2  port:2 (as in the sockaddr)  addr:16  scope_id:4
  *   user_agent_len:2  user_agent  (path_len:2  path) * n_path
  *
  * The script reads only the part before q (what matching, ordering and
  * expiry need); the rest is this file's alone. flags: 1 instance set,
- * 2 user agent set (an unset view differs from an empty one).
+ * 2 user agent set (an unset view differs from an empty one). writer is
+ * the node that stored the binding: a socket id and a connection id mean
+ * something only to it, so other nodes read them as 0 (they send to the
+ * source address, over a new connection on TCP).
  */
+#include <sys/random.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +34,7 @@
 #define LR_PREFIX_MAX 64
 #define LR_BINDINGS_DEFAULT 10u
 #define LR_HDR 27u		/* entry bytes up to the strings */
-#define LR_TAIL_FIXED 42u	/* q .. user_agent_len */
+#define LR_TAIL_FIXED 50u	/* q .. user_agent_len */
 #define LR_F_INSTANCE 1u
 #define LR_F_UA 2u
 /* Script status codes (first element of its reply). */
@@ -154,6 +158,7 @@ struct loc_redis {
 	uint32_t max_bindings;
 	sip_loc_clock_fn clock;
 	void *clock_arg;
+	uint64_t node_id;
 	char sha[41];
 	char vkey[LR_PREFIX_MAX + 16];
 	size_t prefix_len;
@@ -235,7 +240,8 @@ lr_entry_size(const struct sip_loc_binding *b)
 
 /* Encode one binding at p (lr_entry_size() bytes) with expiry expires. */
 static void
-lr_entry_encode(uint8_t *p, const struct sip_loc_binding *b, uint64_t expires)
+lr_entry_encode(uint8_t *p, const struct sip_loc_binding *b, uint64_t expires,
+		uint64_t writer)
 {
 	const struct sockaddr_storage *ss = &b->source.addr;
 	uint8_t addr[16] = { 0 };
@@ -260,6 +266,7 @@ lr_entry_encode(uint8_t *p, const struct sip_loc_binding *b, uint64_t expires)
 	*p++ = (uint8_t)b->n_path;
 	p = lr_put(p, b->source.socket_id, 4);
 	p = lr_put(p, b->source.conn_id, 8);
+	p = lr_put(p, writer, 8);
 	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
 
@@ -322,7 +329,7 @@ lr_rd_str(struct lr_rd *r, size_t len, bool set)
 }
 
 static int
-lr_entry_decode(struct lr_rd *r, struct sip_loc_binding *b)
+lr_entry_decode(struct lr_rd *r, struct sip_loc_binding *b, uint64_t node_id)
 {
 	struct sockaddr_storage *ss = &b->source.addr;
 	size_t el, cl, il, nl, ul;
@@ -350,6 +357,10 @@ lr_entry_decode(struct lr_rd *r, struct sip_loc_binding *b)
 	b->n_path = (unsigned int)lr_rd_int(r, 1);
 	b->source.socket_id = (uint32_t)lr_rd_int(r, 4);
 	b->source.conn_id = lr_rd_int(r, 8);
+	if (lr_rd_int(r, 8) != node_id) {
+		b->source.socket_id = 0;
+		b->source.conn_id = 0;
+	}
 	fam = (unsigned int)lr_rd_int(r, 2);
 	port = r->p;
 	(void)lr_rd_str(r, 2, false);
@@ -384,7 +395,7 @@ lr_entry_decode(struct lr_rd *r, struct sip_loc_binding *b)
 
 /* Decode a stored value into bindings (views into the value). */
 static int
-lr_value_decode(const char *v, size_t len, uint64_t *version,
+lr_value_decode(const char *v, size_t len, uint64_t node_id, uint64_t *version,
 		struct sip_loc_binding **out, unsigned int *n_out)
 {
 	struct lr_rd r = { (const uint8_t *)v, (const uint8_t *)v + len, false };
@@ -414,7 +425,7 @@ lr_value_decode(const char *v, size_t len, uint64_t *version,
 	if (b == NULL)
 		return -ENOMEM;
 	while (n < cap) {
-		err = lr_entry_decode(&r, &b[n]);
+		err = lr_entry_decode(&r, &b[n], node_id);
 		if (err < 0) {
 			free(b);
 			return err;
@@ -498,8 +509,8 @@ lr_on_reply(void *arg, const struct redisReply *reply)
 	rec.aor = (struct dg_pl){ op->aor, op->aor_len };
 	if (err == 0)
 		err = lr_value_decode(reply->element[1]->str,
-			reply->element[1]->len, &rec.version, &bindings,
-			&rec.n_bindings);
+			reply->element[1]->len, s->node_id, &rec.version,
+			&bindings, &rec.n_bindings);
 	if (err == -EIO)
 		s->stats.failed++;
 	rec.bindings = bindings;
@@ -604,7 +615,7 @@ lr_save(struct sip_loc *loc, struct dg_pl aor,
 	}
 	/* The script reads the expiry from the entry: the same clock reading. */
 	lr_entry_encode((uint8_t *)op->entries, binding,
-		op->now + expires_s);
+		op->now + expires_s, s->node_id);
 	lr_arg_u64(op, 7, 1, expires_s);
 	lr_arg_u64(op, 8, 2, s->max_bindings);
 	lr_arg(op, 9, op->entries, size);
@@ -639,7 +650,7 @@ lr_replace(struct sip_loc *loc, struct dg_pl aor,
 	for (i = 0; i < n; i++) {
 		size = lr_entry_size(&bindings[i]);
 		lr_entry_encode((uint8_t *)op->entries + off, &bindings[i],
-			bindings[i].expires);
+			bindings[i].expires, s->node_id);
 		lr_arg(op, 10 + (int)i, op->entries + off, size);
 		off += size;
 	}
@@ -722,6 +733,12 @@ sip_loc_redis_create(struct sip_loc **out, const struct sip_loc_redis_conf *conf
 		LR_BINDINGS_DEFAULT;
 	s->clock = conf->clock != NULL ? conf->clock : lr_realtime;
 	s->clock_arg = conf->clock_arg;
+	s->node_id = conf->node_id;
+	/* A node id unique to this process: its connections die with it. */
+	while (s->node_id == 0)
+		if (getrandom(&s->node_id, sizeof(s->node_id), 0) !=
+				sizeof(s->node_id))
+			s->node_id = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)s;
 	s->prefix_len = strlen(prefix);
 	memcpy(s->prefix, prefix, s->prefix_len + 1);
 	snprintf(s->vkey, sizeof(s->vkey), "%sloc:version", prefix);

@@ -12,8 +12,11 @@
  * carries a TTL of its last binding so that AoRs nobody asks for leave
  * Redis by themselves. Semantics are those of the in-memory store,
  * except that the number of AoRs is bounded by Redis' memory, not by a
- * count. While the connection is down, operations fail at submission
- * with -EAGAIN; a reply lost with the connection completes with -EIO.
+ * count. A binding's socket and connection ids come back only to the
+ * node (node_id) that stored it; other nodes read 0 and reach the contact
+ * at its source address. While the connection is down, operations fail
+ * at submission with -EAGAIN; a reply lost with the connection completes
+ * with -EIO.
  */
 #ifndef DRONGO_CONTROLPLANE_REGISTRAR_SIP_LOC_REDIS_H
 #define DRONGO_CONTROLPLANE_REGISTRAR_SIP_LOC_REDIS_H
@@ -30,6 +33,7 @@ struct sip_loc_redis_conf {
 	uint32_t max_bindings;		/* per AoR; 0 means 10 */
 	sip_loc_clock_fn clock;		/* NULL: CLOCK_REALTIME */
 	void *clock_arg;
+	uint64_t node_id;		/* 0: a random one (per process) */
 };
 
 /**

@@ -4,7 +4,8 @@
  * behaviour every store shares (tests/unit/registrar/loc_checks.c), then
  * what only a shared store has: two nodes doing compare-and-swap on one
  * AoR lose nothing, a script flushed from the server is sent again,
- * bindings come back byte for byte (IPv6 source, NUL in a string), keys
+ * bindings come back byte for byte (IPv6 source, NUL in a string) with
+ * socket and connection ids only to the node that stored them, keys
  * leave Redis by TTL, and a lost connection fails operations cleanly.
  */
 #include <errno.h>
@@ -280,6 +281,40 @@ test_binary_fields(void **state)
 	sip_loc_destroy(loc);
 }
 
+/* A binding's socket and connection ids mean something only to the node
+ * that stored it: another node reads them as 0, the rest alike. */
+static void
+test_ids_per_node(void **state)
+{
+	struct sip_loc_binding b = mk("sip:a@192.0.2.1", "c", 1);
+	struct sip_loc_redis_conf ca = { .conn = conn, .node_id = 1 };
+	struct sip_loc_redis_conf cb = { .conn = conn, .node_id = 2 };
+	struct sip_loc *la, *lb;
+	struct seen s = { 0 };
+
+	(void)state;
+	cli_cmd("FLUSHALL");
+	assert_int_equal(sip_loc_redis_create(&la, &ca), 0);
+	assert_int_equal(sip_loc_redis_create(&lb, &cb), 0);
+	b.source.transport = SIP_LOC_TP_TCP;
+	b.source.socket_id = 5;
+	b.source.conn_id = 77;
+	assert_int_equal(sip_loc_save(la, pl("sip:u@h"), &b, 60, on_seen, &s), 0);
+	wait_seen(&s);
+	assert_int_equal(s.first.source.conn_id, 77);
+	assert_int_equal(s.first.source.socket_id, 5);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(sip_loc_lookup(lb, pl("sip:u@h"), on_seen, &s), 0);
+	wait_seen(&s);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.first.source.conn_id, 0);
+	assert_int_equal(s.first.source.socket_id, 0);
+	assert_int_equal(s.first.source.transport, SIP_LOC_TP_TCP);
+	assert_string_equal(s.contacts[0], "sip:a@192.0.2.1");
+	sip_loc_destroy(la);
+	sip_loc_destroy(lb);
+}
+
 /* An AoR's key carries the TTL of its last binding (plus a little). */
 static void
 test_key_ttl(void **state)
@@ -503,6 +538,7 @@ main(void)
 {
 	const struct CMUnitTest own[] = {
 		cmocka_unit_test(test_binary_fields),
+		cmocka_unit_test(test_ids_per_node),
 		cmocka_unit_test(test_key_ttl),
 		cmocka_unit_test(test_noscript_fallback),
 		cmocka_unit_test(test_two_nodes_cas),
