@@ -195,7 +195,7 @@ on_seen(void *arg, int err, const struct sip_loc_record *rec)
 	if (rec->n_bindings > 0) {
 		s->first = rec->bindings[0];
 		s->ua_len = rec->bindings[0].user_agent.len;
-		if (s->ua_len <= sizeof(s->ua))
+		if (s->ua_len > 0 && s->ua_len <= sizeof(s->ua))
 			memcpy(s->ua, rec->bindings[0].user_agent.p, s->ua_len);
 	}
 }
