@@ -15,6 +15,9 @@
 #include "ng_server.h"
 #include "uring_timer.h"
 
+/* Longest an offer may wait for its answer (a ringing INVITE). */
+#define NG_MEDIA_RING_MAX_MS (181u * 1000u)
+
 struct ng_media {
 	struct uring_timer sweep;	/* first: the timer finds the media */
 	struct uring_loop *loop;
@@ -26,6 +29,7 @@ struct ng_media {
 	void *check_arg;
 	uint64_t grace_ms;
 	uint64_t interval_ms;
+	uint64_t idle_ms;		/* an offer never answered */
 	struct ng_media_stats st;
 };
 
@@ -41,7 +45,8 @@ ng_media_on_call(void *arg, enum ng_cmd cmd, struct dg_pl call_id,
 		return;
 	}
 	/* Untracked, the call is still served and ends by media timeout. */
-	if (ng_owner_note(m->owners, call_id, owner) < 0)
+	if (ng_owner_note(m->owners, call_id, owner, cmd == NG_CMD_ANSWER,
+			  uring_timers_now(&m->loop->timers)) < 0)
 		DG_LOG(DG_LOG_WARN, "media.owner", "status=error call_id=%s error=\"out of memory\"",
 		       dg_log_quote(q, sizeof(q), call_id.p, call_id.len));
 }
@@ -66,31 +71,51 @@ ng_media_release_done(void *arg, const struct mc_call_info *info)
 }
 
 static void
-ng_media_reap(void *arg, const char *call_id, const char *owner)
+ng_media_reap(struct ng_media *m, const char *call_id, const char *owner,
+	      const char *why)
 {
-	struct ng_media *m = arg;
 	char q[MC_ID_MAX + 8];
 	int err;
 
-	m->st.reaped_orphan++;
 	err = mc_orch_release(m->orch, (struct dg_pl){ call_id, strlen(call_id) },
 			      ng_media_release_done, NULL);
-	DG_LOG(DG_LOG_INFO, "media.reap", "call_id=%s owner=%s why=\"owner heartbeat gone\" release=%s",
-	       dg_log_quote(q, sizeof(q), call_id, strlen(call_id)), owner,
+	DG_LOG(DG_LOG_INFO, "media.reap", "call_id=%s owner=%s why=\"%s\" release=%s",
+	       dg_log_quote(q, sizeof(q), call_id, strlen(call_id)),
+	       owner[0] != '\0' ? owner : "-", why,
 	       err == 0 ? "ok" : err == -ENOENT ? "gone" : strerror(-err));
+}
+
+static void
+ng_media_reap_orphan(void *arg, const char *call_id, const char *owner)
+{
+	struct ng_media *m = arg;
+
+	m->st.reaped_orphan++;
+	ng_media_reap(m, call_id, owner, "owner heartbeat gone");
+}
+
+static void
+ng_media_reap_idle(void *arg, const char *call_id, const char *owner)
+{
+	struct ng_media *m = arg;
+
+	m->st.reaped_idle++;
+	ng_media_reap(m, call_id, owner, "offer never answered");
 }
 
 static void
 ng_media_on_sweep(struct uring_timer *t)
 {
 	struct ng_media *m = (struct ng_media *)t;
+	uint64_t now = uring_timers_now(&m->loop->timers);
 
-	if (m->fresh(m->check_arg)) {
+	(void)ng_owner_sweep_idle(m->owners, now, m->idle_ms, ng_media_reap_idle,
+				  m);
+	if (m->gone != NULL && m->fresh(m->check_arg)) {
 		m->st.sweeps++;
-		(void)ng_owner_sweep(m->owners, uring_timers_now(&m->loop->timers),
-				     m->grace_ms, m->gone, m->check_arg,
-				     ng_media_reap, m);
-	} else {
+		(void)ng_owner_sweep(m->owners, now, m->grace_ms, m->gone,
+				     m->check_arg, ng_media_reap_orphan, m);
+	} else if (m->gone != NULL) {
 		m->st.sweeps_skipped++;
 	}
 	(void)uring_timer_start(&m->loop->timers, &m->sweep, m->interval_ms);
@@ -144,6 +169,11 @@ ng_media_start(struct ng_media **out, struct uring_loop *loop,
 	}
 	m->loop = loop;
 	uring_timer_init(&m->sweep, ng_media_on_sweep);
+	m->interval_ms = 1000;
+	/* An INVITE rings at most Timer C (over 3 minutes, RFC 3261 16.6). */
+	m->idle_ms = (uint64_t)conf->media.timeout_s * 1000;
+	if (m->idle_ms < NG_MEDIA_RING_MAX_MS)
+		m->idle_ms = NG_MEDIA_RING_MAX_MS;
 	memset(&lo, 0, sizeof(lo));
 	lo.instance = conf->media.dp_instance;
 	lo.advertise = conf->media.advertise[0] != '\0' ?
@@ -166,6 +196,11 @@ ng_media_start(struct ng_media **out, struct uring_loop *loop,
 			       conf->media.ng_listen_len, err, errlen);
 	if (ret < 0)
 		goto out_srv;
+	ret = uring_timer_start(&loop->timers, &m->sweep, m->interval_ms);
+	if (ret < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out_srv;
+	}
 	DG_LOG(DG_LOG_INFO, "media.start", "dp_instance=%u dp=%s",
 	       conf->media.dp_instance,
 	       mc_local_connected(m->orch) ? "attached" : "waiting");

@@ -5,7 +5,8 @@
  * and stopped together. It also keeps which Drongo edge owns each call
  * (ng_owner.h) and, once told how to see the edges' heartbeats, reaps the
  * calls of an edge that is gone; calls idle past media.timeout are ended
- * by the data plane and counted here.
+ * by the data plane and counted here, and calls offered but never
+ * answered are deleted after max(media.timeout, 181 s) without signalling.
  */
 #ifndef DRONGO_CONTROLPLANE_NG_NG_MEDIA_H
 #define DRONGO_CONTROLPLANE_NG_NG_MEDIA_H
@@ -35,7 +36,8 @@ struct ng_media_stats {
 	uint64_t tracked;		/* calls with an entry in the owner table */
 	uint64_t owned;			/* of them, with a Drongo edge owner */
 	uint64_t reaped_orphan;		/* ended: owner's heartbeat gone */
-	uint64_t reaped_idle;		/* ended by the media timeout */
+	uint64_t reaped_idle;		/* ended by the media timeout, or
+					   offered and never answered */
 	uint64_t sweeps;		/* owner sweeps run (view fresh) */
 	uint64_t sweeps_skipped;	/* not run: the view was stale */
 };

@@ -17,6 +17,8 @@
 struct ng_owner_ent {
 	struct ng_owner_ent *next;
 	uint32_t hash;
+	bool answered;
+	uint64_t last_ms;		/* last offer or answer */
 	char owner[NG_OWNER_ID_MAX];	/* "": none */
 	char call_id[];
 };
@@ -80,7 +82,8 @@ owner_set(struct ng_owner *o, struct ng_owner_ent *e, struct dg_pl owner)
 }
 
 int
-ng_owner_note(struct ng_owner *o, struct dg_pl call_id, struct dg_pl owner)
+ng_owner_note(struct ng_owner *o, struct dg_pl call_id, struct dg_pl owner,
+	      bool answered, uint64_t now_ms)
 {
 	uint32_t h = owner_hash(call_id);
 	struct ng_owner_ent **pp, *e;
@@ -90,12 +93,16 @@ ng_owner_note(struct ng_owner *o, struct dg_pl call_id, struct dg_pl owner)
 	pp = owner_find(o, call_id, h);
 	if (pp != NULL) {
 		owner_set(o, *pp, owner);
+		(*pp)->answered |= answered;
+		(*pp)->last_ms = now_ms;
 		return 0;
 	}
 	e = calloc(1, sizeof(*e) + call_id.len + 1);
 	if (e == NULL)
 		return -ENOMEM;
 	e->hash = h;
+	e->answered = answered;
+	e->last_ms = now_ms;
 	memcpy(e->call_id, call_id.p, call_id.len);
 	owner_set(o, e, owner);
 	e->next = o->buckets[h & (NG_OWNER_BUCKETS - 1)];
@@ -128,24 +135,39 @@ ng_owner_forget(struct ng_owner *o, struct dg_pl call_id)
 	free(e);
 }
 
-unsigned int
-ng_owner_sweep(struct ng_owner *o, uint64_t now_ms, uint64_t grace_ms,
-	       ng_owner_gone_fn *gone, void *gone_arg, ng_owner_reap_fn *reap,
-	       void *reap_arg)
+/* What a sweep reaps: an orphan, or an unanswered call left idle. */
+struct owner_rule {
+	uint64_t now_ms;
+	uint64_t limit_ms;
+	ng_owner_gone_fn *gone;		/* NULL: the idle rule */
+	void *gone_arg;
+};
+
+static bool
+owner_due(const struct owner_rule *r, const struct ng_owner_ent *e)
+{
+	uint64_t g;
+
+	if (r->gone == NULL)
+		return !e->answered && r->now_ms >= e->last_ms &&
+			r->now_ms - e->last_ms >= r->limit_ms;
+	if (e->owner[0] == '\0')
+		return false;
+	g = r->gone(r->gone_arg, e->owner, r->now_ms);
+	return g != 0 && g >= r->limit_ms;
+}
+
+static unsigned int
+owner_sweep(struct ng_owner *o, const struct owner_rule *r,
+	    ng_owner_reap_fn *reap, void *reap_arg)
 {
 	struct ng_owner_ent *victims = NULL, *e, **pp;
 	unsigned int b, n = 0;
-	uint64_t g;
 
-	for (b = 0; b < NG_OWNER_BUCKETS && o->owned > 0; b++) {
+	for (b = 0; b < NG_OWNER_BUCKETS && o->calls > 0; b++) {
 		pp = &o->buckets[b];
 		while ((e = *pp) != NULL) {
-			if (e->owner[0] == '\0') {
-				pp = &e->next;
-				continue;
-			}
-			g = gone(gone_arg, e->owner, now_ms);
-			if (g == 0 || g < grace_ms) {
+			if (!owner_due(r, e)) {
 				pp = &e->next;
 				continue;
 			}
@@ -161,6 +183,27 @@ ng_owner_sweep(struct ng_owner *o, uint64_t now_ms, uint64_t grace_ms,
 		n++;
 	}
 	return n;
+}
+
+unsigned int
+ng_owner_sweep(struct ng_owner *o, uint64_t now_ms, uint64_t grace_ms,
+	       ng_owner_gone_fn *gone, void *gone_arg, ng_owner_reap_fn *reap,
+	       void *reap_arg)
+{
+	struct owner_rule r = { now_ms, grace_ms, gone, gone_arg };
+
+	if (o->owned == 0)
+		return 0;
+	return owner_sweep(o, &r, reap, reap_arg);
+}
+
+unsigned int
+ng_owner_sweep_idle(struct ng_owner *o, uint64_t now_ms, uint64_t idle_ms,
+		    ng_owner_reap_fn *reap, void *reap_arg)
+{
+	struct owner_rule r = { now_ms, idle_ms, NULL, NULL };
+
+	return owner_sweep(o, &r, reap, reap_arg);
 }
 
 void

@@ -5,12 +5,16 @@
  * from other SIP proxies have no owner. A sweep reaps the calls whose
  * owner's heartbeat has been gone for longer than a grace period, so a
  * dead edge leaves no media behind; calls without an owner are left to
- * the data plane's media timeout. Time and liveness come from the caller
- * (the peer view and the loop's clock), so tests drive both.
+ * the data plane's media timeout. A call offered but never answered has
+ * no media timeout in the data plane: it is reaped when no offer came for
+ * an idle time (a dropped INVITE whose proxy never sent the delete). Time
+ * and liveness come from the caller (the peer view and the loop's clock),
+ * so tests drive both.
  */
 #ifndef DRONGO_CONTROLPLANE_NG_NG_OWNER_H
 #define DRONGO_CONTROLPLANE_NG_NG_OWNER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,12 +41,14 @@ struct ng_owner;
 int ng_owner_create(struct ng_owner **out);
 
 /**
- * Record that @p call_id is served here, owned by @p owner (empty: no
- * owner given, which keeps an owner named before).
+ * Record that @p call_id was served at @p now_ms (an answer when
+ * @p answered), owned by @p owner (empty: no owner given, which keeps an
+ * owner named before).
  *
  * @return 0, -ENOMEM, -EINVAL (empty Call-ID).
  */
-int ng_owner_note(struct ng_owner *o, struct dg_pl call_id, struct dg_pl owner);
+int ng_owner_note(struct ng_owner *o, struct dg_pl call_id, struct dg_pl owner,
+		  bool answered, uint64_t now_ms);
 
 /** The call is gone (deleted, timed out). */
 void ng_owner_forget(struct ng_owner *o, struct dg_pl call_id);
@@ -57,6 +63,16 @@ unsigned int ng_owner_sweep(struct ng_owner *o, uint64_t now_ms,
 			    uint64_t grace_ms, ng_owner_gone_fn *gone,
 			    void *gone_arg, ng_owner_reap_fn *reap,
 			    void *reap_arg);
+
+/**
+ * Reap every call never answered whose last offer is at least
+ * @p idle_ms old, owner or not: each is removed, then passed to @p reap.
+ *
+ * @return the number reaped.
+ */
+unsigned int ng_owner_sweep_idle(struct ng_owner *o, uint64_t now_ms,
+				 uint64_t idle_ms, ng_owner_reap_fn *reap,
+				 void *reap_arg);
 
 /** Calls recorded, and of them those with an owner. */
 void ng_owner_count(const struct ng_owner *o, uint64_t *calls,

@@ -4,9 +4,11 @@
  * of a media node (ng_owner) reading it as drongo wires them: a call is
  * reaped only once its owning edge has been missing from the heartbeats
  * for the grace period, calls of live edges and calls without an owner
- * stay, and a deleted call is not reaped.
+ * stay, and a deleted call is not reaped; an offer never answered is
+ * reaped once idle, an answered call never by that rule.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -139,10 +141,17 @@ on_reap(void *arg, const char *call_id, const char *owner)
 }
 
 static void
-note(struct ng_owner *o, const char *call, const char *owner)
+note_at(struct ng_owner *o, const char *call, const char *owner,
+	bool answered, uint64_t now_ms)
 {
 	assert_int_equal(ng_owner_note(o, (struct dg_pl){ call, strlen(call) },
-		(struct dg_pl){ owner, strlen(owner) }), 0);
+		(struct dg_pl){ owner, strlen(owner) }, answered, now_ms), 0);
+}
+
+static void
+note(struct ng_owner *o, const char *call, const char *owner)
+{
+	note_at(o, call, owner, true, 0);
 }
 
 /* Orphans are reaped after the grace period, and only they. */
@@ -218,6 +227,32 @@ test_orphan_owner_never_seen(void **state)
 	ng_owner_destroy(o);
 }
 
+/* Offers left unanswered are reaped when idle; answers and new offers keep calls. */
+static void
+test_idle_unanswered(void **state)
+{
+	struct ng_owner *o;
+	struct reaped r = { 0 };
+
+	(void)state;
+	assert_int_equal(ng_owner_create(&o), 0);
+	note_at(o, "ringing", "", false, 1000);
+	note_at(o, "answered", "e1", false, 1000);
+	note_at(o, "answered", "", true, 2000);
+	note_at(o, "reoffered", "", false, 1000);
+	note_at(o, "reoffered", "", false, 50000);
+	assert_int_equal(ng_owner_sweep_idle(o, 180999, 180000, on_reap, &r), 0);
+	assert_int_equal(ng_owner_sweep_idle(o, 181000, 180000, on_reap, &r), 1);
+	assert_string_equal(r.call[0], "ringing");
+	assert_int_equal(ng_owner_sweep_idle(o, 229999, 180000, on_reap, &r), 0);
+	assert_int_equal(ng_owner_sweep_idle(o, 230000, 180000, on_reap, &r), 1);
+	assert_string_equal(r.call[1], "reoffered");
+	/* The answered call stays whatever the time (media timeout's business). */
+	assert_int_equal(ng_owner_sweep_idle(o, 100000000, 180000, on_reap, &r), 0);
+	assert_int_equal(r.n, 2);
+	ng_owner_destroy(o);
+}
+
 int
 main(void)
 {
@@ -227,6 +262,7 @@ main(void)
 		cmocka_unit_test(test_forget_and_overflow),
 		cmocka_unit_test(test_orphan_sweep),
 		cmocka_unit_test(test_orphan_owner_never_seen),
+		cmocka_unit_test(test_idle_unanswered),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
