@@ -283,8 +283,16 @@ dp_session_lookup_bulk(const struct dp_session_table *t,
 	for (i = 0; i < n; i++) {
 		e = t->portmap[(keys[i] >> 16) * t->port_count +
 			       ((keys[i] & 0xffff) - t->port_first)];
-		if (e != 0)
-			rte_prefetch0(&t->rec[DP_PORTMAP_REC(e)]);
+		/* All four lines: the header, the ingress leg (source
+		 * check, SRTP slot) and the egress leg (rewrite). */
+		if (e != 0) {
+			const uint8_t *r = (const uint8_t *)&t->rec[DP_PORTMAP_REC(e)];
+
+			rte_prefetch0(r);
+			rte_prefetch0(r + RTE_CACHE_LINE_SIZE);
+			rte_prefetch0(r + 2 * RTE_CACHE_LINE_SIZE);
+			rte_prefetch0(r + 3 * RTE_CACHE_LINE_SIZE);
+		}
 		entries[i] = e;
 	}
 }
