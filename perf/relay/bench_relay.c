@@ -91,6 +91,7 @@ struct bench_stream {
 struct bench_cpu {
 	uint64_t proc_ticks;
 	uint64_t busy[2];
+	uint64_t softirq[2];
 	uint64_t all[2];
 	uint64_t ns;
 };
@@ -108,6 +109,7 @@ struct bench_result {
 	double secs;
 	double proc_cpu;	/* share of one CPU */
 	double cpu_busy[2];	/* share of CPU 0 and CPU 1 */
+	double cpu_softirq[2];	/* of which softirq */
 	double lat_p50_us;
 	double lat_p99_us;
 };
@@ -651,6 +653,7 @@ bench_cpu_read(struct bench *b, struct bench_cpu *c)
 			continue;
 		/* user nice system idle iowait irq softirq steal */
 		c->busy[cpu] = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+		c->softirq[cpu] = v[6];
 		c->all[cpu] = c->busy[cpu] + v[3] + v[4];
 	}
 	fclose(f);
@@ -666,10 +669,14 @@ bench_cpu_diff(const struct bench_cpu *a, const struct bench_cpu *z,
 
 	r->proc_cpu = secs > 0 ?
 		(double)(z->proc_ticks - a->proc_ticks) / (double)hz / secs : 0;
-	for (i = 0; i < 2; i++)
-		r->cpu_busy[i] = z->all[i] > a->all[i] ?
-			(double)(z->busy[i] - a->busy[i]) /
-			(double)(z->all[i] - a->all[i]) : 0;
+	for (i = 0; i < 2; i++) {
+		double all = (double)(z->all[i] - a->all[i]);
+
+		if (z->all[i] <= a->all[i])
+			continue;
+		r->cpu_busy[i] = (double)(z->busy[i] - a->busy[i]) / all;
+		r->cpu_softirq[i] = (double)(z->softirq[i] - a->softirq[i]) / all;
+	}
 }
 
 /* --- load ------------------------------------------------------------- */
@@ -824,12 +831,13 @@ bench_log(const struct bench *b, const char *what, double rate,
 		" lost=%" PRIu64 " (%.4f%%) worst_stream_lost=%u bad=%" PRIu64
 		" dup=%" PRIu64 " reordered=%" PRIu64 " stale=%" PRIu64
 		" lat_p50_us=%.1f lat_p99_us=%.1f relay_cpu=%.2f cpu0=%.2f"
-		" cpu1=%.2f %s\n",
+		" cpu1=%.2f cpu0_si=%.2f cpu1_si=%.2f %s\n",
 		b->label, what, rate, r->offered_pps, r->sent, r->rx, r->lost,
 		r->sent ? 100.0 * (double)r->lost / (double)r->sent : 0.0,
 		r->worst_stream_lost, r->bad, r->dup, r->reordered, r->stale,
 		r->lat_p50_us, r->lat_p99_us, r->proc_cpu, r->cpu_busy[0],
-		r->cpu_busy[1], pass ? "pass" : "FAIL");
+		r->cpu_busy[1], r->cpu_softirq[0], r->cpu_softirq[1],
+		pass ? "pass" : "FAIL");
 }
 
 /* Run a trial at RATE; a failure is run once more (the machine is shared). */
@@ -914,7 +922,8 @@ bench_rate(struct bench *b)
 	       " relay_cpu_at_max=%.2f cpu0_at_max=%.2f cpu1_at_max=%.2f"
 	       " flat_offered=%.0f flat_loss_pct=%.2f"
 	       " fixed_pps=%.0f fixed_loss_pct=%.4f relay_cpu_at_fixed=%.3f"
-	       " cpu0_at_fixed=%.3f cpu1_at_fixed=%.3f fixed_lat_p50_us=%.1f"
+	       " cpu0_at_fixed=%.3f cpu1_at_fixed=%.3f cpu1_si_at_fixed=%.3f"
+	       " fixed_lat_p50_us=%.1f"
 	       " fixed_lat_p99_us=%.1f max_lat_p50_us=%.1f max_lat_p99_us=%.1f\n",
 	       b->label, b->sessions, lo, gen_bound ? "generator" : "relay",
 	       best.sent ? 100.0 * (double)best.lost / (double)best.sent : 0,
@@ -924,7 +933,7 @@ bench_rate(struct bench *b)
 	       fixed.offered_pps,
 	       fixed.sent ? 100.0 * (double)fixed.lost / (double)fixed.sent : 0,
 	       fixed.proc_cpu, fixed.cpu_busy[0], fixed.cpu_busy[1],
-	       fixed.lat_p50_us, fixed.lat_p99_us, best.lat_p50_us,
+	       fixed.cpu_softirq[1], fixed.lat_p50_us, fixed.lat_p99_us, best.lat_p50_us,
 	       best.lat_p99_us);
 	return lo > 0 ? 0 : 1;
 }

@@ -18,7 +18,8 @@
 # (default -10, as perf/dp/run.sh): the machine is shared with builds.
 #
 # Usage: perf/relay/run.sh [BUILD_DIR] (default build-release; needs root)
-#   SESSIONS=2000 CALLS=300 ROUNDS=2 TRIAL_MS=1000 FIXED=50000 KEEP=1
+#   SESSIONS=2000 CALLS=300 ROUNDS=2 TRIAL_MS=1000 FIXED=20000 KEEP=1
+#   PHASES="base drongo rtpengine" (a subset measures only those)
 # (2000 sessions: about 50 packets per second per stream at the generator's
 # ceiling on this machine, as 20 ms ptime; FIXED: the common load, in
 # packets per second, at which the CPU of each relay is compared)
@@ -27,11 +28,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build-release}
 SESSIONS=${SESSIONS:-2000}
-FIXED=${FIXED:-50000}
+FIXED=${FIXED:-20000}
 CALLS=${CALLS:-300}
 ROUNDS=${ROUNDS:-2}
 TRIAL_MS=${TRIAL_MS:-1000}
 NICE=${NICE:--10}
+PHASES=${PHASES:-base drongo rtpengine}
 INST=$((700 + $$ % 100))
 NG_DRONGO=127.0.0.1:$((23000 + $$ % 1000))
 NG_RTPENGINE=127.0.0.1:22222
@@ -176,9 +178,9 @@ phase()
 
 for r in $(seq "$ROUNDS"); do
 	if [ $((r % 2)) = 1 ]; then
-		order="base drongo rtpengine"
+		order=$PHASES
 	else
-		order="rtpengine drongo base"
+		order=$(tr ' ' '\n' <<<"$PHASES" | tac | tr '\n' ' ')
 	fi
 	for p in $order; do
 		echo "round $r: $p" >&2
@@ -188,6 +190,7 @@ done
 
 kv()
 {
+	[ -s "$1" ] || return 0
 	sed -n "s/.*[ ^]$2=\([^ ]*\).*/\1/p" <<<" $(cat "$1")"
 }
 
@@ -198,7 +201,7 @@ echo "rtpengine $(rtpengine --version 2>&1 | awk '{print $NF}') --table=-1 --num
 printf '| round | what | max pps <0.1%% loss | bound | relay CPU at max | CPU1 at max | CPU0 at max | pps at fixed | relay CPU at fixed | CPU1 at fixed | latency p50/p99 us at fixed | setup p50/p99 us | answer->RTP p50/p99 us |\n'
 printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 for r in $(seq "$ROUNDS"); do
-	for p in base drongo rtpengine; do
+	for p in $PHASES; do
 		f=$WORK/$p$r.rate
 		l=$WORK/$p$r.lat
 		lat="-"
@@ -217,19 +220,24 @@ for r in $(seq "$ROUNDS"); do
 	done
 done
 for r in $(seq "$ROUNDS"); do
+	[ -s "$WORK/drongo$r.rate" ] && [ -s "$WORK/rtpengine$r.rate" ] || continue
 	d=$(kv "$WORK/drongo$r.rate" max_pps)
 	e=$(kv "$WORK/rtpengine$r.rate" max_pps)
 	b=$(kv "$WORK/base$r.rate" max_pps)
 	dc=$(kv "$WORK/drongo$r.rate" cpu1_at_fixed)
 	ec=$(kv "$WORK/rtpengine$r.rate" cpu1_at_fixed)
+	ep=$(kv "$WORK/rtpengine$r.rate" relay_cpu_at_fixed)
+	fp=$(kv "$WORK/rtpengine$r.rate" fixed_pps)
 	ds=$(kv "$WORK/drongo$r.lat" setup_p50_us)
 	es=$(kv "$WORK/rtpengine$r.lat" setup_p50_us)
 	awk -v r="$r" -v d="$d" -v e="$e" -v b="$b" -v dc="$dc" -v ec="$ec" \
-		-v ds="$ds" -v es="$es" 'BEGIN {
+		-v ds="$ds" -v es="$es" -v ep="$ep" -v fp="$fp" 'BEGIN {
 		printf "round %s: drongo/rtpengine max rate %.2f; drongo/generator %.2f, rtpengine/generator %.2f; CPU1 busy at fixed load drongo/rtpengine %.2f; set-up p50 drongo/rtpengine %.2f\n",
 			r, e ? d / e : 0, b ? d / b : 0, b ? e / b : 0,
-			ec ? dc / ec : 0, es ? ds / es : 0 }'
+			ec ? dc / ec : 0, es ? ds / es : 0
+		printf "round %s: rtpengine process CPU per packet at the fixed load: %.2f us\n",
+			r, fp ? ep / fp * 1e6 : 0 }'
 	if [ -s "$WORK/drongo$r.stats1" ]; then
-		grep -E '^worker' "$WORK/drongo$r.stats1" | sed "s/^/round $r drongo-dp after: /"
+		grep -E '^(worker|main)' "$WORK/drongo$r.stats1" | sed "s/^/round $r drongo-dp after: /"
 	fi
 done
