@@ -434,6 +434,26 @@ has_dialog(struct mc_dialog *md, struct mcd_call *c)
 		strlen(c->caller_tag) }, DG_PL_NULL) != NULL;
 }
 
+/*
+ * Ends the proxy's dialog of a call we ended ourselves (an answer we could
+ * not anchor, a media timeout): its timers would otherwise keep it for
+ * up to edge.dialog.max_duration. Mark c ended first: the dialog's end
+ * comes back through mcd_on_end.
+ */
+static void
+end_dialog(struct mc_dialog *md, struct mcd_call *c)
+{
+	struct sip_dialog *dlg;
+
+	if (md->dialogs == NULL)
+		return;
+	dlg = sip_dialog_find(md->dialogs, (struct dg_pl){ c->call_id,
+		strlen(c->call_id) }, (struct dg_pl){ c->caller_tag,
+		strlen(c->caller_tag) }, DG_PL_NULL);
+	if (dlg != NULL)
+		sip_dialog_end(dlg, SIP_DIALOG_END_MEDIA);
+}
+
 static void
 held_done(void *arg, const struct mc_result *res)
 {
@@ -470,6 +490,8 @@ held_done(void *arg, const struct mc_result *res)
 		} else {
 			/* An answer we cannot anchor: nothing half-anchored stays. */
 			md->stats.answer_failed++;
+			c->ended = true;
+			end_dialog(md, c);
 			mcd_release(c);
 			free(h.buf);
 			mcd_end(c, true);
@@ -725,6 +747,8 @@ mc_dialog_rx(void *arg, const struct sip_rx *rx)
 				rx->udp);
 		} else {
 			md->stats.answer_failed++;
+			c->ended = true;
+			end_dialog(md, c);
 			mcd_release(c);
 		}
 		if (initial || !m->is_request)
@@ -813,6 +837,8 @@ mcd_on_event(void *arg, const struct mc_event *ev)
 		send_bye(md, c, true);
 		send_bye(md, c, false);
 	}
+	c->ended = true;
+	end_dialog(md, c);
 	mcd_end(c, false);
 }
 

@@ -12,8 +12,12 @@
  * CANCEL, timers), and an initial INVITE the proxy did not turn into a
  * dialog (a digest challenge) is released at once. A media timeout from
  * the orchestrator ends the call with a BYE to each party, carrying
- * Reason: SIP;cause=200;text="media timeout". Messages over TCP pass
- * untouched (this version anchors UDP signalling only).
+ * Reason: SIP;cause=200;text="media timeout"; that call's proxy dialog,
+ * like the dialog of an answer that could not be anchored, is ended at
+ * once (sip_dialog_end) rather than by its timers. An edge.media policy
+ * (mc_dialog_conf.h) picks the RTP profile offered to each party.
+ * Messages over TCP pass untouched (this version anchors UDP signalling
+ * only).
  */
 #ifndef DRONGO_CONTROLPLANE_EDGE_MC_DIALOG_H
 #define DRONGO_CONTROLPLANE_EDGE_MC_DIALOG_H

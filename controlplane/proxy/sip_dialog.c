@@ -328,6 +328,14 @@ sip_dialog_request(struct sip_dialog *dlg, const struct sip_msg *req)
 	}
 }
 
+void
+sip_dialog_end(struct sip_dialog *dlg, enum sip_dialog_end why)
+{
+	if (dlg->table == NULL)
+		return;
+	dlg_terminate(dlg, why);
+}
+
 struct sip_dialog *
 sip_dialog_get(struct sip_dialog *dlg)
 {

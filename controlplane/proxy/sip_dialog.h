@@ -40,6 +40,7 @@ enum sip_dialog_end {
 	SIP_DIALOG_END_EARLY_TIMEOUT,	/* never confirmed in time */
 	SIP_DIALOG_END_MAX_DURATION,	/* no BYE seen in time */
 	SIP_DIALOG_END_SHUTDOWN,
+	SIP_DIALOG_END_MEDIA,		/* the media layer ended the call */
 };
 
 /** One dialog. Read-only for users of the table. */
@@ -162,6 +163,15 @@ struct sip_dialog *sip_dialog_find(struct sip_dialogs *t, struct dg_pl call_id,
  * UPDATE with a body is an update for the media layer.
  */
 void sip_dialog_request(struct sip_dialog *dlg, const struct sip_msg *req);
+
+/**
+ * End a dialog now, for a reason the proxy cannot see: the media layer
+ * refused the answer, or sent BYE both ways after a media timeout. The
+ * dialog leaves the table, its timer is cancelled and the media layer's
+ * on_end hook runs with @p why (as for every end). A dialog already
+ * terminated is left alone. The caller's reference, if any, stays valid.
+ */
+void sip_dialog_end(struct sip_dialog *dlg, enum sip_dialog_end why);
 
 /** Take a reference. @return dlg. */
 struct sip_dialog *sip_dialog_get(struct sip_dialog *dlg);

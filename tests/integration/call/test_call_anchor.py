@@ -16,10 +16,13 @@ caller an answer pointing at the relay; RTP sent by each side reaches the
 other from the relay's address and the port that side was given; a BYE
 releases the data-plane sessions; a call whose media never flows is ended
 by drongo with a BYE to each side carrying the media-timeout Reason, and
-its sessions are gone.
+its sessions are gone; an answer that cannot be anchored never reaches
+the caller and takes the session and the proxy's dialog with it
+(/api/dialogs).
 
 Usage: test_call_anchor.py PATH/TO/drongo [PATH/TO/drongo-dp [PATH/TO/drongo-dpctl]]
 """
+import json
 import os
 import re
 import shutil
@@ -30,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 from netns_exec import in_ns, ns_result, tx_csum_off  # noqa: E402
@@ -188,7 +192,14 @@ def free_port():
     return port
 
 
-def start_drongo(workdir, port):
+def api_dialogs(hport):
+    """The count of the proxy's live dialogs from /api/dialogs."""
+    with urllib.request.urlopen(f'http://127.0.0.1:{hport}/api/dialogs',
+                                timeout=5) as r:
+        return json.loads(r.read().decode())['count']
+
+
+def start_drongo(workdir, port, hport):
     conf = os.path.join(workdir, 'drongo.yaml')
     with open(conf, 'w') as f:
         f.write(f"""node:
@@ -200,7 +211,7 @@ sip:
   domains: [{DOMAIN}]
   t1: 200ms
 http:
-  enabled: false
+  listen: ["127.0.0.1:{hport}"]
 log:
   level: debug
 edge:
@@ -491,8 +502,9 @@ def relay_once(workdir, src_ns, src, sport, dst_ns, dst, dport, relay_in,
 def test(workdir):
     setup()
     port = free_port()
+    hport = free_port()
     edge = ('127.0.0.1', port)
-    dlog = start_drongo(workdir, port)
+    dlog = start_drongo(workdir, port, hport)
     alice = Ua('alice', A, 30000, edge)
     bob = Ua('bob', B, 31000, edge)
     deadline = time.time() + 10
@@ -651,6 +663,24 @@ def test(workdir):
         c6.in_dialog('ACK', 1)
         check(wait_sessions(0) == 0, '486 released the data-plane session')
 
+    # An answer that cannot be anchored (no c= line): the call is released,
+    # the answer dropped, and the proxy's early dialog ended at once.
+    c9 = Call(alice, bob, f'dgcall-badans-{os.getpid()}')
+    c9.invite()
+    inv = bob.recv(lambda m: m.method == 'INVITE' and
+                   m.one('call-id') == c9.cid)
+    if check(inv is not None, 'callee got the INVITE it answers badly'):
+        check(api_dialogs(hport) == 1, 'the proxy keeps the early dialog')
+        bob.reply(inv, 200, 'OK', c9.ttag,
+                  f'v=0\r\no=- 9 1 IN IP4 {B}\r\ns=x\r\nt=0 0\r\n'
+                  'm=audio 31000 RTP/AVP 0\r\n')
+        r = c9.final_to_caller(1.0)
+        check(r is None, f'the unanchorable answer did not reach the caller: '
+              f'{r.first if r else None}')
+        check(wait_sessions(0) == 0, 'an unanchorable answer leaves no session')
+        n = api_dialogs(hport)
+        check(n == 0, f'the proxy\'s dialog ended with it: {n} left')
+
     # A callee nobody registered: the proxy answers itself. Its early
     # dialog stays until edge.dialog.early_timeout (the proxy does not end
     # it on its own refusal yet); the media goes with it, not later.
@@ -753,10 +783,11 @@ def test(workdir):
         # 503 without a data plane and 488 for the bad SDP.
         check(st.get('refused') == 2, f'refused: {st}')
         check(st.get('media_timeouts') == 1, f'media_timeouts: {st}')
-        check(st.get('answer_failed') == 0, f'answer_failed: {st}')
+        check(st.get('answer_failed') == 1, f'answer_failed: {st}')
         # Offers and answers of calls 1 (2 + re-INVITE 2), 2 (2), CANCEL (1),
-        # held and cancelled (1), busy (1), unknown user (1), late offer (2).
-        check(st.get('held') == 12, f'held: {st}')
+        # held and cancelled (1), busy (1), bad answer (1: its answer is
+        # refused before it is held), unknown user (1), late offer (2).
+        check(st.get('held') == 13, f'held: {st}')
 
 
 def main():

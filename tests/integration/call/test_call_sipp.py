@@ -17,7 +17,8 @@ net_af_packet, everything in network namespaces (names start with dgmc-).
    relay, counters); the BYE releases the data-plane session.
 2. Media timeout: the callee's stream is short, the caller's longer; when
    both have stopped (not before: a one-way stream keeps a call), drongo
-   sends each sipp a BYE whose Reason sipp checks; the session is gone.
+   sends each sipp a BYE whose Reason sipp checks; the session and the
+   proxy's dialog are gone.
 3. SRTP caller, RTP callee (edge.media.srtp.callee: rtp): the callee is
    offered RTP/AVP without keys, the caller answered RTP/SAVP with fresh
    keys; srtp-peer (libsrtp2) sends SRTP with the caller's key and the
@@ -192,6 +193,12 @@ exception_tap: dgmc-tap
         raise RuntimeError('drongo-dp did not come up')
     sh(f'ip -n dgmc-dp addr add {RELAY}/24 dev dgmc-tap', check=False)
     sh('ip -n dgmc-dp link set dgmc-tap up')
+    # A command answered by the worker before drongo attaches: the first
+    # call must not race the worker's start on a loaded machine.
+    deadline = time.time() + 20
+    while time.time() < deadline and \
+            dpctl('--timeout', '3000', 'list', check=False).returncode != 0:
+        time.sleep(0.2)
 
 
 def _port_free(addr):
@@ -542,6 +549,9 @@ def scenario_timeout(workdir):
         check(b'text="media timeout"' in bye[0][5],
               'the BYE carries the media-timeout Reason')
     check(wait_sessions(0) == 0, 'media timeout left no session')
+    # The proxy's dialog went with it, not at edge.dialog.max_duration.
+    doc = api('/api/dialogs')
+    check(doc.get('count') == 0, f'no proxy dialog after the media timeout: {doc}')
 
 
 def scenario_srtp(workdir, caller_srtp):
