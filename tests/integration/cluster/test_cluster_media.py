@@ -15,8 +15,11 @@ agents on loopback registered at the edge. Checked:
   - node 2's drongo is killed mid-call: both its calls end with a BYE
     (with a Reason) to the caller and to the callee, and a new call
     succeeds on node 1;
-  - the edge is killed: node 1 still holds the edge's call until the
-    orphan grace has passed, then reaps it (/metrics, log, its data
+  - Redis is killed: both nodes see it (/metrics), the edge stays ready
+    and places a new call on the node it knows, node 1 reaps nothing;
+    Redis restarted, both nodes are back;
+  - the edge is killed: node 1 still holds the edge's calls until the
+    orphan grace has passed, then reaps them (/metrics, log, its data
     plane's sessions), keeps the two calls that have no owner, and keeps
     running.
 
@@ -112,9 +115,9 @@ def wait_for(fn, timeout, step=0.05):
 
 # --- processes ----------------------------------------------------------------
 
-def start_redis(workdir):
-    port = free_port()
-    log = open(os.path.join(workdir, 'redis.log'), 'w')
+def start_redis(workdir, port=None):
+    port = port or free_port()
+    log = open(os.path.join(workdir, 'redis.log'), 'a')
     procs['redis'] = subprocess.Popen(
         ['redis-server', '--port', str(port), '--bind', '127.0.0.1',
          '--save', '', '--appendonly', 'no', '--dir', workdir],
@@ -516,29 +519,52 @@ def test(workdir):
     check(media[1].metric('drongo_media_calls_owned') == 1,
           'node 1 knows one call is owned by the edge')
 
-    # The edge dies: node 1 reaps the edge's call after the grace.
+    # Redis dies: calls go on, a new call is placed on the known node, and
+    # nothing is reaped for want of heartbeats.
+    kill('redis', signal.SIGKILL)
+    check(wait_for(lambda: media[1].metric('drongo_redis_up') == 0 and
+                   edge.metric('drongo_cluster_view_fresh') == 0, 5),
+          'Redis down is seen by both nodes')
+    st, body = edge.get('/health')
+    check(st == 200, f'Redis down leaves the edge ready: {st} {body}')
+    check(establish(alice, bob, 'cl-4', 40), 'a call succeeds while Redis is down')
+    time.sleep(TTL_S + GRACE_S)
+    check(media[1].metric('drongo_media_calls') == 4 and
+          media[1].metric('drongo_media_reaped_total', '{reason="orphan"}') == 0,
+          'nothing is reaped while Redis is down')
+    check((media[1].metric('drongo_media_owner_sweeps_skipped_total') or 0) > 0,
+          'the media node counts the sweeps it skipped')
+    start_redis(workdir, redis_port)
+    check(wait_for(lambda: edge.metric('drongo_cluster_view_fresh') == 1 and
+                   media[1].metric('drongo_cluster_view_fresh') == 1, 10),
+          'both nodes are back in Redis after it restarts')
+    check(media[1].metric('drongo_media_reaped_total', '{reason="orphan"}') == 0,
+          'a live edge\'s calls survive the Redis outage')
+
+    # The edge dies: node 1 reaps the edge's calls after the grace.
     kill('edge', signal.SIGKILL)
     t_kill = time.time()
     time.sleep(0.5)
-    check(media[1].metric('drongo_media_calls') == 3,
-          'the call is kept while the edge may only be late')
+    check(media[1].metric('drongo_media_calls') == 4,
+          'the calls are kept while the edge may only be late')
     reaped = wait_for(lambda: media[1].metric('drongo_media_reaped_total',
-                                              '{reason="orphan"}') == 1,
+                                              '{reason="orphan"}') == 2,
                       TTL_S + GRACE_S + 5)
     took = time.time() - t_kill
-    check(reaped, 'the media node reaped the dead edge\'s call')
+    check(reaped, 'the media node reaped the dead edge\'s calls')
     check(took >= GRACE_S, f'not before the grace period ({took:.1f}s)')
     print(f'reaped {took:.1f}s after the edge died')
     time.sleep(1)
     check(media[1].metric('drongo_media_calls') == 2,
           'the calls without an owner are kept')
-    check(media[1].metric('drongo_media_reaped_total', '{reason="orphan"}') == 1,
+    check(media[1].metric('drongo_media_reaped_total', '{reason="orphan"}') == 2,
           'nothing else is reaped')
     check(wait_for(lambda: dp_sessions(1) == 2, 5),
-          'the data plane released the reaped call\'s session only')
+          'the data plane released the reaped calls\' sessions only')
     check(procs['m1'].poll() is None, 'the media node keeps running')
     log = media[1].logtext()
-    check('event=media.reap call_id=cl-3 owner=e1' in log,
+    check('event=media.reap call_id=cl-3 owner=e1' in log and
+          'event=media.reap call_id=cl-4 owner=e1' in log,
           'the reaping is logged with the call and its owner')
     kill('m1')
     for bad in ('runtime error:', 'AddressSanitizer', 'LeakSanitizer'):
