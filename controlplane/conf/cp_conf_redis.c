@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The "redis" section: address (host:port, [IPv6]:port or unix:/path),
- * password, db, sentinels and master, connect_timeout, backoff_min and
- * backoff_max, key_prefix. Sentinels and master come together; the
+ * password, db, sentinels and master, connect_timeout, command_timeout,
+ * backoff_min and backoff_max, key_prefix. Sentinels and master come together; the
  * backoff's minimum may not exceed its maximum.
  */
 #include <errno.h>
@@ -19,6 +19,7 @@ cp_conf_redis_defaults(struct cp_conf_redis *r)
 	snprintf(r->server.host, sizeof(r->server.host), "127.0.0.1");
 	r->server.port = 6379;
 	r->connect_timeout_ms = 2000;
+	r->command_timeout_ms = 2000;
 	r->backoff_min_ms = 100;
 	r->backoff_max_ms = 5000;
 	snprintf(r->key_prefix, sizeof(r->key_prefix), "drongo:");
@@ -153,7 +154,8 @@ int
 cp_conf_redis_parse(const struct dg_conf_node *sec, struct cp_conf_redis *r)
 {
 	static const char *const keys[] = { "address", "password", "db",
-		"sentinels", "master", "connect_timeout", "backoff_min",
+		"sentinels", "master", "connect_timeout", "command_timeout",
+		"backoff_min",
 		"backoff_max", "key_prefix", NULL };
 	const struct dg_conf_node *n;
 	uint64_t v;
@@ -188,6 +190,10 @@ cp_conf_redis_parse(const struct dg_conf_node *sec, struct cp_conf_redis *r)
 			"master needs sentinels");
 	err = dg_conf_get_ms(sec, "connect_timeout", 10, 60000,
 		&r->connect_timeout_ms);
+	if (err < 0)
+		return err;
+	err = dg_conf_get_ms(sec, "command_timeout", 10, 600000,
+		&r->command_timeout_ms);
 	if (err < 0)
 		return err;
 	err = dg_conf_get_ms(sec, "backoff_min", 10, 60000, &r->backoff_min_ms);

@@ -4,7 +4,7 @@
  * of a cluster lives (the location store, credentials, node membership).
  * Either one server (address, host:port or unix:/path) or Sentinels that
  * name the master; password and database applied on every connect;
- * connect timeout and the reconnect backoff; the prefix of every key
+ * connect and command timeouts and the reconnect backoff; the prefix of every key
  * drongo writes, so several clusters can share one Redis. Parsed beside
  * the other sections by cp_conf.c.
  */
@@ -37,6 +37,7 @@ struct cp_conf_redis {
 	unsigned int n_sentinels;		/* 0: connect to server directly */
 	char master[CP_CONF_REDIS_MASTER_MAX];	/* Sentinel master name */
 	uint64_t connect_timeout_ms;		/* default 2000 */
+	uint64_t command_timeout_ms;		/* default 2000: no reply, link lost */
 	uint64_t backoff_min_ms;		/* default 100 */
 	uint64_t backoff_max_ms;		/* default 5000 */
 	char key_prefix[CP_CONF_REDIS_PREFIX_MAX];	/* default "drongo:" */

@@ -8,7 +8,9 @@
  * context: that object is cancelled and freed when its last poll
  * completes. A connection goes idle -> (ask a Sentinel) -> connecting ->
  * handshake (AUTH, SELECT, PING or ROLE) -> up, and back to idle with a
- * backoff timer on any failure or loss.
+ * backoff timer on any failure or loss. While up, one timer watches the
+ * replies: commands pending and no reply for command_timeout means a
+ * server that hangs or a link gone without a reset, and counts as a loss.
  */
 #include <errno.h>
 #include <poll.h>
@@ -68,7 +70,7 @@ struct redis_conn {
 	struct cp_conf_redis_server target;
 	char server[CP_CONF_REDIS_HOST_MAX + 16];
 	struct uring_timer retry;
-	struct uring_timer deadline;
+	struct uring_timer deadline;	/* connect, or a reply while up */
 	uint64_t backoff_ms;
 	bool destroying;
 	struct rc_listener *listeners;
@@ -543,7 +545,18 @@ rc_on_deadline(struct uring_timer *t)
 {
 	struct redis_conn *c = (struct redis_conn *)((char *)t -
 		offsetof(struct redis_conn, deadline));
+	redisAsyncContext *ac = c->ac;
 
+	if (c->state == RC_UP && ac != NULL) {
+		DG_LOG(DG_LOG_WARN, "redis.timeout", "server=%s pending=%llu timeout_ms=%llu",
+			c->server, (unsigned long long)c->stats.pending,
+			(unsigned long long)c->conf.command_timeout_ms);
+		/* Pending commands complete with NULL; the disconnect
+		 * callback then handles it as any loss. */
+		c->state = RC_LOST;
+		redisAsyncFree(ac);
+		return;
+	}
 	if (c->state == RC_SENTINEL)
 		rc_sentinel_next(c, "timed out");
 	else if (c->state == RC_CONNECTING)
@@ -558,6 +571,7 @@ redis_conn_create(struct redis_conn **out, struct uring_loop *loop,
 
 	if (conf->backoff_min_ms == 0 || conf->backoff_max_ms < conf->backoff_min_ms ||
 			conf->connect_timeout_ms == 0 ||
+			conf->command_timeout_ms == 0 ||
 			conf->n_sentinels > CP_CONF_REDIS_SENTINELS_MAX ||
 			(conf->n_sentinels > 0 && conf->master[0] == '\0'))
 		return -EINVAL;
@@ -652,6 +666,14 @@ rc_on_reply(redisAsyncContext *ac, void *r, void *privdata)
 	c->stats.pending--;
 	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
 		c->stats.errors++;
+	/* A reply came: the server lives; watch the next one, if any. */
+	if (c->state == RC_UP) {
+		if (c->stats.pending > 0)
+			(void)uring_timer_start(&c->loop->timers, &c->deadline,
+				c->conf.command_timeout_ms);
+		else
+			uring_timer_cancel(&c->loop->timers, &c->deadline);
+	}
 	/* A lost reply means the link is going: refuse new commands now. */
 	if (reply == NULL && c->ac == ac && c->state == RC_UP)
 		c->state = RC_LOST;
@@ -694,7 +716,9 @@ rc_cmd_sent(struct redis_conn *c, struct rc_cmd *cmd, int status)
 		return -ENOMEM;
 	}
 	c->stats.commands++;
-	c->stats.pending++;
+	if (c->stats.pending++ == 0)
+		(void)uring_timer_start(&c->loop->timers, &c->deadline,
+			c->conf.command_timeout_ms);
 	return 0;
 }
 

@@ -184,8 +184,23 @@ rts_stop(struct rts_server *s)
 	if (s->pid <= 0)
 		return;
 	kill(s->pid, SIGKILL);
+	kill(s->pid, SIGCONT);
 	(void)waitpid(s->pid, NULL, 0);
 	s->pid = 0;
+}
+
+void
+rts_pause(struct rts_server *s)
+{
+	if (s->pid > 0)
+		kill(s->pid, SIGSTOP);
+}
+
+void
+rts_resume(struct rts_server *s)
+{
+	if (s->pid > 0)
+		kill(s->pid, SIGCONT);
 }
 
 int

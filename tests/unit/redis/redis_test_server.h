@@ -42,6 +42,12 @@ int rts_start_sentinel(struct rts_server *s, const char *name,
 /** Stop the process (SIGKILL: as a crash looks), keeping its address. */
 void rts_stop(struct rts_server *s);
 
+/** Freeze the process (SIGSTOP): it keeps its socket but never answers. */
+void rts_pause(struct rts_server *s);
+
+/** Let a frozen process go on (SIGCONT). */
+void rts_resume(struct rts_server *s);
+
 /** Start it again on the same address. */
 int rts_restart(struct rts_server *s);
 

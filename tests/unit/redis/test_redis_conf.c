@@ -56,6 +56,7 @@ test_defaults(void **state)
 	assert_int_equal(conf.redis.db, 0);
 	assert_int_equal(conf.redis.n_sentinels, 0);
 	assert_int_equal(conf.redis.connect_timeout_ms, 2000);
+	assert_int_equal(conf.redis.command_timeout_ms, 2000);
 	assert_int_equal(conf.redis.backoff_min_ms, 100);
 	assert_int_equal(conf.redis.backoff_max_ms, 5000);
 	assert_string_equal(conf.redis.key_prefix, "drongo:");
@@ -79,6 +80,7 @@ test_all_keys(void **state)
 		"  sentinels: [\"10.0.0.1:26379\", \"sentinel-2:26379\", \"unix:/run/s.sock\"]\n"
 		"  master: mymaster\n"
 		"  connect_timeout: 500ms\n"
+		"  command_timeout: 3s\n"
 		"  backoff_min: 50ms\n"
 		"  backoff_max: 2s\n"
 		"  key_prefix: \"site1:\"\n", err, sizeof(err)), 0);
@@ -93,6 +95,7 @@ test_all_keys(void **state)
 	assert_int_equal(conf.redis.sentinels[2].port, 0);
 	assert_string_equal(conf.redis.master, "mymaster");
 	assert_int_equal(conf.redis.connect_timeout_ms, 500);
+	assert_int_equal(conf.redis.command_timeout_ms, 3000);
 	assert_int_equal(conf.redis.backoff_min_ms, 50);
 	assert_int_equal(conf.redis.backoff_max_ms, 2000);
 	assert_string_equal(conf.redis.key_prefix, "site1:");
@@ -133,6 +136,8 @@ test_errors(void **state)
 		"drongo.yaml:3: backoff_max: backoff_max (1000ms) must not be below backoff_min (2000ms)");
 	expect_error("redis:\n  connect_timeout: 1ms\n",
 		"drongo.yaml:2: connect_timeout: 1ms out of range (10ms..60000ms)");
+	expect_error("redis:\n  command_timeout: 0\n",
+		"drongo.yaml:2: command_timeout: 0 out of range (10ms..600000ms)");
 	expect_error("redis:\n  key_prefix: \"a b\"\n",
 		"drongo.yaml:2: key_prefix: holds a space or a control character");
 	expect_error("redis:\n  hostname: x\n",

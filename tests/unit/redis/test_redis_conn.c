@@ -3,7 +3,8 @@
  * Tests of the Redis connection against real redis-server processes:
  * commands and binary-safe replies, AUTH and SELECT on connect, a server
  * lost with commands in flight (each completes once with NULL, new ones
- * are refused with -EAGAIN) and found again after its restart, the master
+ * are refused with -EAGAIN) and found again after its restart, a server
+ * that stops answering given up after command_timeout, the master
  * asked of Sentinels in turn, and destruction with commands pending.
  */
 #include <errno.h>
@@ -268,6 +269,49 @@ test_loss_and_reconnect(void **state)
 	rts_destroy(&srv);
 }
 
+/* A server that stops answering (frozen, its socket open) is given up
+ * after command_timeout: the command completes with NULL, the link is
+ * down; once it answers again the connection is made again. */
+static void
+test_hung_server(void **state)
+{
+	struct redis_conn_stats st;
+	struct cp_conf_redis rc;
+	struct rts_server srv;
+	struct redis_conn *c;
+	struct heard h = { 0 };
+	struct got g = { 0 };
+
+	(void)state;
+	assert_int_equal(rts_start(&srv, false, NULL), 0);
+	conf_for(&rc, &srv);
+	rc.command_timeout_ms = 100;
+	rc.connect_timeout_ms = 100;
+	assert_int_equal(redis_conn_create(&c, &loop, &rc), 0);
+	assert_int_equal(redis_conn_on_state(c, on_state, &h), 0);
+	assert_true(rts_run_until(&loop, &h.up, 5000));
+	rts_pause(&srv);
+	assert_int_equal(redis_conn_cmd(c, on_reply, &g, "PING"), 0);
+	rts_run_for(&loop, 50);
+	assert_int_equal(g.calls, 0);
+	assert_true(rts_run_until(&loop, &h.down_seen, 5000));
+	assert_int_equal(g.calls, 1);
+	assert_true(g.null);
+	assert_false(redis_conn_up(c));
+	assert_int_equal(redis_conn_cmd(c, on_reply, &g, "PING"), -EAGAIN);
+	rts_resume(&srv);
+	assert_true(rts_run_until(&loop, &h.up, 5000));
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(redis_conn_cmd(c, on_reply, &g, "PING"), 0);
+	wait_got(&g);
+	assert_string_equal(g.str, "PONG");
+	redis_conn_stats(c, &st);
+	assert_int_equal(st.disconnects, 1);
+	assert_int_equal(st.pending, 0);
+	redis_conn_destroy(c);
+	rts_destroy(&srv);
+}
+
 /* The master's address comes from the Sentinels, asked in turn: the first
  * is dead, the second answers. */
 static void
@@ -351,6 +395,9 @@ test_bad_conf(void **state)
 	cp_conf_redis_defaults(&rc);
 	rc.n_sentinels = 1;
 	assert_int_equal(redis_conn_create(&c, &loop, &rc), -EINVAL);
+	cp_conf_redis_defaults(&rc);
+	rc.command_timeout_ms = 0;
+	assert_int_equal(redis_conn_create(&c, &loop, &rc), -EINVAL);
 }
 
 int
@@ -361,6 +408,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_auth_select, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loss_and_reconnect, setup,
 				teardown),
+		cmocka_unit_test_setup_teardown(test_hung_server, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sentinel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_pending, setup,
 				teardown),
