@@ -251,7 +251,8 @@ forward_request(struct sip_lb *lb, const struct sip_rx *rx,
 			snprintf(ra_hdr, sizeof(ra_hdr), "Retry-After: %u\r\n",
 				lb->conf.retry_after_s);
 			respond(lb, rx, 503, ra_hdr);
-			DG_LOG(DG_LOG_INFO, "lb.reject", "status=503 reason=\"no healthy edge\" call_id=%s",
+			/* Per request: the edges' down lines say why. */
+			DG_LOG(DG_LOG_DEBUG, "lb.reject", "status=503 reason=\"no healthy edge\" call_id=%s",
 				call_id_str(msg, cid, sizeof(cid)));
 			return;
 		}
@@ -273,7 +274,7 @@ forward_request(struct sip_lb *lb, const struct sip_rx *rx,
 				&dst);
 			if (err == -EPERM) {
 				lb->stats.drop_bad_flow++;
-				DG_LOG(DG_LOG_INFO, "lb.drop", "reason=\"flow token does not verify\" call_id=%s",
+				DG_LOG(DG_LOG_DEBUG, "lb.drop", "reason=\"flow token does not verify\" call_id=%s",
 					call_id_str(msg, cid, sizeof(cid)));
 				return;
 			}
@@ -427,7 +428,11 @@ handle_response(struct sip_lb *lb, const struct sip_rx *rx)
 	ssize_t len;
 
 	lb->stats.rx_responses++;
-	if (msg->n_vias == 0 || handle_probe_reply(lb, msg))
+	if (msg->n_vias == 0) {
+		lb->stats.drop_malformed++;
+		return;
+	}
+	if (handle_probe_reply(lb, msg))
 		return;
 	if (!sip_lb_response_is_ours(&lb->self, msg)) {
 		lb->stats.drop_not_ours++;
