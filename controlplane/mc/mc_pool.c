@@ -471,18 +471,26 @@ pool_on_pong(void *arg, int status, const struct ng_ben_doc *doc,
 	     const struct ng_ben_node *dict)
 {
 	struct mc_pool_op *op = arg;
-	struct mc_pool_slot *s = &op->p->slots[op->node];
+	struct mc_pool *p = op->p;
+	struct mc_pool_slot *s = &p->slots[op->node];
 
 	s->probing = false;
-	if (status == 0 && ng_ben_str_eq(ng_dict_get(doc, dict, "result"), "pong") &&
-	    s->used && !s->up && (s->configured || s->listed)) {
+	if (status == -ETIMEDOUT && s->up) {
+		pool_lose(p, op->node, "ng ping timed out");
+	} else if (status == 0 &&
+		   ng_ben_str_eq(ng_dict_get(doc, dict, "result"), "pong") &&
+		   s->used && !s->up && (s->configured || s->listed)) {
 		s->up = true;
 		DG_LOG(DG_LOG_INFO, "mc.pool.up", "node=%s via=ping", s->n.id);
 	}
 	free(op);
 }
 
-/* Ping the nodes lost by timeout that are still configured or alive. */
+/*
+ * Ping the nodes lost by timeout that are still configured or alive, to
+ * use them again when they answer, and the configured nodes that no
+ * heartbeat vouches for, to notice their death before a call does.
+ */
 static void
 pool_on_probe(struct uring_timer *t)
 {
@@ -495,8 +503,8 @@ pool_on_probe(struct uring_timer *t)
 
 	for (i = 0; i < MC_POOL_MAX_NODES; i++) {
 		s = &p->slots[i];
-		if (!s->used || s->up || s->probing ||
-		    (!s->configured && !s->listed))
+		if (!s->used || s->probing || (!s->configured && !s->listed) ||
+		    (s->up && s->listed))
 			continue;
 		op = calloc(1, sizeof(*op));
 		if (op == NULL)

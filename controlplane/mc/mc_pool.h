@@ -13,8 +13,9 @@
  * each established call on it is forgotten and reported as a media event
  * (MC_EVENT_MEDIA_TIMEOUT, reason "media node lost"), so that the dialog
  * layer ends it with BYE both ways, and new calls go elsewhere at once. A
- * node lost by timeout is pinged every probe interval and used again when
- * it answers. Offers, answers and deletes carry this edge's node id (key
+ * node of the configuration that no heartbeat vouches for is pinged every
+ * probe interval (an unanswered ping loses it too), and a node lost by
+ * timeout is pinged and used again when it answers. Offers, answers and deletes carry this edge's node id (key
  * "drongo-node") so that a media node can reap the calls of an edge that
  * died.
  */

@@ -7,7 +7,8 @@
  * plane the test serves with dgt_region.c), that a call sticks to its
  * node, that the edge's id reaches the node, and that losing a node
  * (heartbeat gone, or ng requests timing out) ends exactly its calls with
- * media events while new calls go to the other node.
+ * media events while new calls go to the other node, and that a node of
+ * the configuration is pinged so its death is noticed without a call.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -465,6 +466,36 @@ test_probe_brings_node_back(void **state)
 	assert_int_equal(full_call(f, "p-2@t"), 0);
 }
 
+static void
+count_losses(void *arg, const struct mc_pool_node_info *ni)
+{
+	*(uint64_t *)arg += ni->losses;
+}
+
+/* A configured node is pinged: its death is noticed before any call. */
+static void
+test_static_node_pinged(void **state)
+{
+	struct fix *f = *state;
+	struct mc_pool_stats ps;
+	uint64_t losses = 0;
+	int i;
+
+	assert_int_equal(mc_pool_add_static(f->pool, &f->node[0]), 0);
+	for (i = 0; i < 200; i++)
+		turn(f);
+	assert_int_equal(mc_pool_up(f->pool), 1);
+	media_stop(&f->m[0]);
+	for (i = 0; i < 4000 && mc_pool_up(f->pool) == 1; i++)
+		turn(f);
+	assert_int_equal(mc_pool_up(f->pool), 0);
+	assert_int_equal(f->n_events, 0);
+	mc_pool_foreach(f->pool, count_losses, &losses);
+	assert_int_equal(losses, 1);
+	mc_pool_stats_get(f->pool, &ps);
+	assert_true(ps.probes > 1);
+}
+
 int
 main(void)
 {
@@ -478,6 +509,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_probe_brings_node_back,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_static_node_pinged, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
