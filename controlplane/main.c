@@ -437,7 +437,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		if (check_edge(conf, err, sizeof(err)) < 0) {
+		if (check_edge(conf, err, sizeof(err)) < 0 ||
+				sip_lb_conf_check(conf, err, sizeof(err)) < 0) {
 			fprintf(stderr, "%s\n", err);
 			free(conf);
 			return 1;

@@ -527,42 +527,78 @@ probe_tick(struct uring_timer *t)
 		DG_LOG(DG_LOG_ERROR, "lb.probe", "status=error error=\"timer: out of memory\"");
 }
 
+/* The first UDP listener, or NULL. */
+static const struct cp_listen *
+first_udp(const struct cp_conf *conf)
+{
+	unsigned int i;
+
+	for (i = 0; i < conf->n_listen; i++)
+		if (conf->listen[i].transport == CP_TP_UDP)
+			return &conf->listen[i];
+	return NULL;
+}
+
 /* Our sent-by: lb.advertise, or the first UDP listener's own address. */
 static int
-self_text(const struct sip_server *srv, const struct cp_conf *conf, char *out,
-		size_t cap, char *err, size_t errlen)
+self_text(const struct cp_conf *conf, char *out, size_t cap)
 {
+	const struct cp_listen *l = first_udp(conf);
 	char ip[INET6_ADDRSTRLEN];
-	const struct sockaddr_storage *a;
-	uint16_t port;
 
 	if (conf->lb.advertise[0] != '\0') {
 		snprintf(out, cap, "%s", conf->lb.advertise);
 		return 0;
 	}
-	a = &srv->udp[0].local;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)a;
+	if (l == NULL)
+		return -EINVAL;
+	if (l->addr.ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)&l->addr;
 
 		if (s->sin_addr.s_addr == htonl(INADDR_ANY))
-			goto wildcard;
+			return -EINVAL;
 		inet_ntop(AF_INET, &s->sin_addr, ip, sizeof(ip));
-		port = ntohs(s->sin_port);
-		snprintf(out, cap, "%s:%u", ip, port);
+		snprintf(out, cap, "%s:%u", ip, ntohs(s->sin_port));
 	} else {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)a;
+		const struct sockaddr_in6 *s =
+			(const struct sockaddr_in6 *)&l->addr;
 
 		if (IN6_IS_ADDR_UNSPECIFIED(&s->sin6_addr))
-			goto wildcard;
+			return -EINVAL;
 		inet_ntop(AF_INET6, &s->sin6_addr, ip, sizeof(ip));
-		port = ntohs(s->sin6_port);
-		snprintf(out, cap, "[%s]:%u", ip, port);
+		snprintf(out, cap, "[%s]:%u", ip, ntohs(s->sin6_port));
 	}
 	return 0;
-wildcard:
-	snprintf(err, errlen,
-		"lb: the first UDP listener is a wildcard: set lb.advertise");
-	return -EINVAL;
+}
+
+int
+sip_lb_conf_check(const struct cp_conf *conf, char *err, size_t errlen)
+{
+	char sent_by[CP_CONF_LB_HOST_MAX];
+	unsigned int i;
+
+	if (conf->role != CP_ROLE_LB)
+		return 0;
+	if (conf->lb.n_edges == 0) {
+		snprintf(err, errlen, "%s: lb: lb.edges lists no edge node",
+			conf->source);
+		return -EINVAL;
+	}
+	for (i = 0; i < conf->n_listen; i++) {
+		if (conf->listen[i].transport != CP_TP_UDP) {
+			snprintf(err, errlen,
+				"%s: lb: the balancer serves SIP over UDP only: sip.listen must list udp listeners alone",
+				conf->source);
+			return -EINVAL;
+		}
+	}
+	if (self_text(conf, sent_by, sizeof(sent_by)) < 0) {
+		snprintf(err, errlen,
+			"%s: lb: the first UDP listener is a wildcard: set lb.advertise",
+			conf->source);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int
@@ -575,18 +611,13 @@ sip_lb_create(struct sip_lb **out, struct uring_loop *loop,
 	unsigned int i;
 	int ret;
 
-	if (conf->lb.n_edges == 0) {
-		snprintf(err, errlen, "lb: lb.edges lists no edge node");
-		return -EINVAL;
-	}
-	if (srv->n_tcp > 0 || srv->n_udp == 0) {
-		snprintf(err, errlen,
-			"lb: the balancer serves SIP over UDP only: sip.listen must list udp listeners alone");
-		return -EINVAL;
-	}
-	ret = self_text(srv, conf, sent_by, sizeof(sent_by), err, errlen);
+	ret = sip_lb_conf_check(conf, err, errlen);
 	if (ret < 0)
 		return ret;
+	if (self_text(conf, sent_by, sizeof(sent_by)) < 0 || srv->n_udp == 0) {
+		snprintf(err, errlen, "lb: no UDP listener");
+		return -EINVAL;
+	}
 	lb = calloc(1, sizeof(*lb));
 	if (lb == NULL)
 		goto out_nomem;

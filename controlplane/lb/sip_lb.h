@@ -76,6 +76,17 @@ struct sip_lb_edge {
 struct sip_lb;
 
 /**
+ * What role lb needs of the whole configuration beyond the lb section's
+ * own checks (for --check-config and start-up): at least one edge, UDP
+ * listeners only, and an address of its own (lb.advertise, or a first
+ * UDP listener that is not a wildcard). Other roles pass.
+ *
+ * @param err receives "file: lb: reason"
+ * @return 0, -EINVAL.
+ */
+int sip_lb_conf_check(const struct cp_conf *conf, char *err, size_t errlen);
+
+/**
  * Start the balancer of conf on the server's UDP sockets (their on_rx is
  * taken over) and start probing. srv must have been started with conf.
  *

@@ -19,6 +19,8 @@
 #  - when this drongo has edge.location: redis (and redis-server is
 #    installed): edges sharing registrations in Redis, the user registers
 #    once and a call that lands on another edge reaches it;
+#  - --check-config refuses role lb without edges, with a wildcard
+#    listener and no lb.advertise, or with a TCP listener;
 #  - the lb itself: OPTIONS to it answered 200, Max-Forwards 0 gets 483, a
 #    response whose top Via is not the lb's is dropped and counted, no
 #    healthy edge gets 503 with Retry-After.
@@ -557,6 +559,16 @@ def main():
     chk = subprocess.run([binary, "--check-config", example], capture_output=True, text=True)
     assert chk.returncode == 0, chk.stdout + chk.stderr
     work = tempfile.mkdtemp(prefix="dglb-")
+    for text, why in (
+            ("node: {role: lb}\n", "lb: lb.edges lists no edge node"),
+            ("node: {role: lb}\nsip: {listen: [udp:0.0.0.0:5099]}\n"
+             "lb: {edges: [127.0.0.1:5060]}\n", "set lb.advertise"),
+            ("node: {role: lb}\nlb: {edges: [127.0.0.1:5060]}\n", "UDP only")):
+        bad = os.path.join(work, "bad.yaml")
+        with open(bad, "w") as f:
+            f.write(text)
+        chk = subprocess.run([binary, "--check-config", bad], capture_output=True, text=True)
+        assert chk.returncode == 1 and why in chk.stderr, (text, chk.stderr)
     trunk_port = free_port()
     edges, lb = [], None
     try:
