@@ -58,8 +58,9 @@ hb_str(const char *v, size_t len, char *dst, size_t cap)
 	for (i = 0; i < len; i++)
 		if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f)
 			return -EBADMSG;
+	/* The whole field: a repeated name leaves nothing of the last value. */
+	memset(dst, 0, cap);
 	memcpy(dst, v, len);
-	dst[len] = '\0';
 	return 0;
 }
 

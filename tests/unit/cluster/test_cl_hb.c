@@ -138,6 +138,22 @@ test_prefixes(void **state)
 	}
 }
 
+/* A repeated field keeps its last value whole (found by fuzz_cl_hb). */
+static void
+test_repeated_field(void **state)
+{
+	static const char twice[] = "v=1\nid=a\nrole=edge\n"
+		"sip=192.0.2.100:5060\nsip=1.2.3.4:5\n";
+	static const char once[] = "v=1\nid=a\nrole=edge\nsip=1.2.3.4:5\n";
+	struct cl_peer p, q;
+
+	(void)state;
+	assert_int_equal(cl_hb_decode(twice, strlen(twice), &p), 0);
+	assert_int_equal(cl_hb_decode(once, strlen(once), &q), 0);
+	assert_string_equal(p.sip, "1.2.3.4:5");
+	assert_memory_equal(&p, &q, sizeof(p));
+}
+
 int
 main(void)
 {
@@ -147,6 +163,7 @@ main(void)
 		cmocka_unit_test(test_unknown_fields),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_repeated_field),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
