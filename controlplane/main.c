@@ -373,6 +373,15 @@ out_signal:
 	redis_conn_destroy(m->redis);
 	m->redis = NULL;
 	cp_cluster_destroy(&m->cluster);
+	/*
+	 * The edge's transactions answer and clean up as they are destroyed,
+	 * through the ring: the edge goes while the loop still exists, after
+	 * Redis has completed what it held for it.
+	 */
+	if (m->srv->edge != NULL) {
+		sip_edge_destroy(m->srv->edge);
+		m->srv->edge = NULL;
+	}
 out_loop:
 	uring_loop_fini(&m->loop);
 	ng_media_destroy(m->media);

@@ -4,15 +4,18 @@
 # file:line: key: reason and exits 1, a good one (or the embedded default)
 # exits 0; a bad --config stops start-up the same way; a listener that
 # cannot bind fails start-up with the address and the reason; --help and
-# --version answer and unknown options are refused.
+# --version answer and unknown options are refused; SIGTERM with an INVITE
+# transaction still open stops it cleanly (exit 0).
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 
-from drongo_harness import config_text, free_port
+from drongo_harness import config_text, free_port, request, status_of
 
 
 def run(binary, *args):
@@ -27,7 +30,8 @@ def main():
         checks(sys.argv[1], tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("ok: check-config, start-up errors, help, version, bad options")
+    print("ok: check-config, start-up errors, help, version, bad options, "
+          "stop with an open INVITE")
 
 
 def checks(binary, tmp):
@@ -85,6 +89,54 @@ def checks(binary, tmp):
     assert rc == 2 and "usage:" in err, err
     rc, out, err = run(binary, "extra-arg")
     assert rc == 2 and "unexpected argument" in err, err
+
+    stop_with_open_invite(binary, tmp)
+
+
+def stop_with_open_invite(binary, tmp):
+    """An INVITE forwarded to a target that never answers keeps its
+    transactions open; SIGTERM must still end with exit 0 (the edge's
+    transactions are torn down while the event loop exists)."""
+    port = free_port()
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    conf = os.path.join(tmp, "edge.yaml")
+    with open(conf, "w") as f:
+        f.write(config_text(port) + "http:\n  enabled: false\nedge:\n  routes:\n"
+                "    - targets: [udp:127.0.0.1:%d]\n" % silent.getsockname()[1])
+    logpath = os.path.join(tmp, "edge.log")
+    log = open(logpath, "wb")
+    proc = subprocess.Popen([binary, "--config", conf], stdout=log, stderr=log)
+    uac = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    uac.bind(("127.0.0.1", 0))
+    try:
+        uac.settimeout(0.2)
+        deadline = time.time() + 5
+        while True:
+            uac.sendto(request("INVITE", "sip:123@192.0.2.9", "127.0.0.1",
+                               uac.getsockname()[1],
+                               call_id="dgcli-open-invite"),
+                       ("127.0.0.1", port))
+            try:
+                if status_of(uac.recv(4096)) == 100:
+                    break
+            except socket.timeout:
+                pass
+            if time.time() > deadline or proc.poll() is not None:
+                with open(logpath, "rb") as f:
+                    raise AssertionError("no 100 Trying from the edge; log:\n"
+                                         + f.read().decode("utf-8", "replace"))
+        silent.settimeout(5)
+        assert silent.recv(4096).startswith(b"INVITE "), "INVITE not forwarded"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0, "exit code %s" % proc.returncode
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+        uac.close()
+        silent.close()
 
 
 if __name__ == "__main__":
