@@ -48,6 +48,31 @@ cp_cluster_on_view(void *arg, const struct cl_view *view)
 	free(nodes);
 }
 
+/* Edge: a media node ended one of our calls (media timeout there). */
+static void
+cp_cluster_on_ended(void *arg, const char *call_id)
+{
+	struct cp_cluster *c = arg;
+
+	if (c->pool != NULL)
+		(void)mc_pool_ended(c->pool, call_id, "media timeout on the media node");
+}
+
+/* Media node: tell the owning edge that a call's media timed out. */
+static void
+cp_cluster_tell_ended(void *arg, const char *call_id, const char *owner)
+{
+	struct cp_cluster *c = arg;
+	char q[MC_ID_MAX + 8];
+	int err;
+
+	err = cl_node_tell_ended(c->node, owner, call_id);
+	if (err < 0)
+		DG_LOG(DG_LOG_WARN, "media.ended", "status=error call_id=%s owner=%s error=\"%s\"",
+		       dg_log_quote(q, sizeof(q), call_id, strlen(call_id)),
+		       owner, strerror(-err));
+}
+
 static uint64_t
 cp_cluster_load(void *arg)
 {
@@ -102,6 +127,7 @@ cp_cluster_start(struct cp_cluster *c, struct uring_loop *loop,
 	}
 	if (media != NULL) {
 		cl_node_set_load_fn(c->node, cp_cluster_load, media);
+		ng_media_set_ended_fn(media, cp_cluster_tell_ended, c);
 		ret = ng_media_set_owner_check(media, cp_cluster_gone,
 					       cp_cluster_fresh, c,
 					       conf->cluster.orphan_grace_ms,
@@ -148,8 +174,10 @@ cp_cluster_pool_create(struct cp_cluster *c, const struct cp_conf *conf,
 		}
 	}
 	c->pool = pool;
-	if (c->node != NULL)
+	if (c->node != NULL) {
 		cl_node_set_view_fn(c->node, cp_cluster_on_view, c);
+		cl_node_set_ended_fn(c->node, cp_cluster_on_ended, c);
+	}
 	DG_LOG(DG_LOG_INFO, "media.pool", "owner=%s configured=%u discovery=%s",
 	       po.owner, cc->n_nodes, c->node != NULL ? "redis" : "none");
 	*out = pool;
@@ -222,6 +250,9 @@ cp_cluster_view_metrics(const struct cp_cluster *c, struct http_buf *out)
 	CP_CL_(read_errors, "reads of the peers that failed")
 	CP_CL_(malformed, "peer records that did not decode")
 	CP_CL_(pruned, "expired node ids removed from the node set")
+	CP_CL_(ended_sent, "calls ended by media timeout told to their edge")
+	CP_CL_(ended_received, "calls a media node ended, taken by this edge")
+	CP_CL_(ended_errors, "ended-call pushes or pops that failed")
 #undef CP_CL_
 }
 
@@ -459,8 +490,12 @@ cp_cluster_leave(struct cp_cluster *c)
 void
 cp_cluster_stop(struct cp_cluster *c)
 {
-	if (c->node != NULL)
+	if (c->node != NULL) {
 		cl_node_set_view_fn(c->node, NULL, NULL);
+		cl_node_set_ended_fn(c->node, NULL, NULL);
+	}
+	if (c->media != NULL)
+		ng_media_set_ended_fn(c->media, NULL, NULL);
 	c->pool = NULL;
 }
 

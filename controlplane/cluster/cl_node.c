@@ -39,6 +39,10 @@ struct cl_node {
 	void *load_arg;
 	cl_node_view_fn *view_fn;
 	void *view_arg;
+	cl_node_ended_fn *ended_fn;
+	void *ended_arg;
+	bool popping;			/* an LPOP of our ended list in flight */
+	char ended_key[CL_KEY_MAX];
 	struct cl_node_stats st;
 	unsigned int inflight;		/* replies still to come */
 	bool reading;
@@ -264,11 +268,106 @@ cl_node_read(struct cl_node *n)
 }
 
 static void
+cl_node_on_ended_write(void *arg, const struct redisReply *reply)
+{
+	struct cl_node *n = arg;
+
+	if (!cl_node_reply_begin(n))
+		return;
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
+		n->st.ended_errors++;
+}
+
+int
+cl_node_tell_ended(struct cl_node *n, const char *owner, const char *call_id)
+{
+	char key[CL_KEY_MAX], ttl[16];
+	const char *argv[3];
+	size_t lens[3];
+	int err;
+
+	if (strlen(owner) >= CP_CLUSTER_ID_MAX || call_id[0] == '\0')
+		return -EINVAL;
+	snprintf(key, sizeof(key), "%sended:%s", n->prefix, owner);
+	argv[0] = "RPUSH";
+	argv[1] = key;
+	argv[2] = call_id;
+	lens[0] = 5;
+	lens[1] = strlen(key);
+	lens[2] = strlen(call_id);
+	err = cl_node_cmd(n, cl_node_on_ended_write, 3, argv, lens);
+	if (err < 0) {
+		n->st.ended_errors++;
+		return err;
+	}
+	n->st.ended_sent++;
+	/* The list of a dead edge goes away by itself. */
+	snprintf(ttl, sizeof(ttl), "%u", CL_ENDED_TTL_MS);
+	argv[0] = "PEXPIRE";
+	argv[2] = ttl;
+	lens[0] = 7;
+	lens[2] = strlen(ttl);
+	(void)cl_node_cmd(n, cl_node_on_ended_write, 3, argv, lens);
+	return 0;
+}
+
+static void
+cl_node_on_pop(void *arg, const struct redisReply *reply)
+{
+	struct cl_node *n = arg;
+	char cid[512];
+	size_t i;
+
+	if (!cl_node_reply_begin(n))
+		return;
+	n->popping = false;
+	if (reply == NULL || (reply->type != REDIS_REPLY_ARRAY &&
+			      reply->type != REDIS_REPLY_NIL)) {
+		n->st.ended_errors++;
+		return;
+	}
+	for (i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++) {
+		const struct redisReply *e = reply->element[i];
+
+		if (e->type != REDIS_REPLY_STRING || e->len == 0 ||
+		    e->len >= sizeof(cid)) {
+			n->st.malformed++;
+			continue;
+		}
+		memcpy(cid, e->str, e->len);
+		cid[e->len] = '\0';
+		n->st.ended_received++;
+		if (n->ended_fn != NULL)
+			n->ended_fn(n->ended_arg, cid);
+	}
+}
+
+static void
+cl_node_pop_ended(struct cl_node *n)
+{
+	char count[8];
+	const char *argv[3] = { "LPOP", n->ended_key, count };
+	size_t lens[3];
+
+	if (n->ended_fn == NULL || n->popping)
+		return;
+	snprintf(count, sizeof(count), "%d", CL_ENDED_BATCH);
+	lens[0] = 4;
+	lens[1] = strlen(n->ended_key);
+	lens[2] = strlen(count);
+	if (cl_node_cmd(n, cl_node_on_pop, 3, argv, lens) == 0)
+		n->popping = true;
+	else
+		n->st.ended_errors++;
+}
+
+static void
 cl_node_tick(struct cl_node *n)
 {
 	if (redis_conn_up(n->redis)) {
 		cl_node_heartbeat(n);
 		cl_node_read(n);
+		cl_node_pop_ended(n);
 	} else {
 		n->st.heartbeat_errors++;
 		cl_view_stale(&n->view);
@@ -356,6 +455,8 @@ cl_node_create(struct cl_node **out, struct uring_loop *loop,
 	snprintf(n->prefix, sizeof(n->prefix), "%s", conf->redis.key_prefix);
 	snprintf(n->key, sizeof(n->key), "%snode:%s", n->prefix, n->self.id);
 	snprintf(n->set, sizeof(n->set), "%snodes", n->prefix);
+	snprintf(n->ended_key, sizeof(n->ended_key), "%sended:%s", n->prefix,
+		 n->self.id);
 	err = redis_conn_on_state(redis, cl_node_on_state, n);
 	if (err < 0)
 		goto out_free;
@@ -385,6 +486,13 @@ cl_node_set_view_fn(struct cl_node *n, cl_node_view_fn *fn, void *arg)
 {
 	n->view_fn = fn;
 	n->view_arg = arg;
+}
+
+void
+cl_node_set_ended_fn(struct cl_node *n, cl_node_ended_fn *fn, void *arg)
+{
+	n->ended_fn = fn;
+	n->ended_arg = arg;
 }
 
 const struct cl_view *

@@ -11,6 +11,12 @@
  * stale; the next interval tries again. At a clean stop the node deletes
  * its key, so peers see it gone at their next read instead of after the
  * expiry.
+ *
+ * Calls a media node ends on its own (media timeout) are told to the edge
+ * that owns them through the list "<prefix>ended:<edge id>" (RPUSH by the
+ * media node, kept CL_ENDED_TTL_MS after the last push; LPOP of up to
+ * CL_ENDED_BATCH ids by the edge every interval), since nothing else
+ * would tell the edge that the media of a call is gone.
  */
 #ifndef DRONGO_CONTROLPLANE_CLUSTER_CL_NODE_H
 #define DRONGO_CONTROLPLANE_CLUSTER_CL_NODE_H
@@ -23,6 +29,11 @@
 #include "redis_conn.h"
 #include "uring_loop.h"
 
+/** How long the list of ended calls of an edge outlives its last push. */
+#define CL_ENDED_TTL_MS 60000u
+/** Ended calls an edge takes per interval. */
+#define CL_ENDED_BATCH 128
+
 /** Counters, for /metrics. */
 struct cl_node_stats {
 	uint64_t heartbeats;		/* records written */
@@ -31,10 +42,16 @@ struct cl_node_stats {
 	uint64_t read_errors;
 	uint64_t malformed;		/* records that did not decode */
 	uint64_t pruned;		/* expired ids removed from the set */
+	uint64_t ended_sent;		/* ended calls told to their edge */
+	uint64_t ended_received;	/* ended calls taken from our list */
+	uint64_t ended_errors;		/* pushes or pops that failed */
 };
 
 /** The load this node reports (a media node's live calls). */
 typedef uint64_t cl_node_load_fn(void *arg);
+
+/** An edge hears that a media node ended @p call_id on its own. */
+typedef void cl_node_ended_fn(void *arg, const char *call_id);
 
 /** Called after each successful read of the peers. */
 typedef void cl_node_view_fn(void *arg, const struct cl_view *view);
@@ -56,6 +73,17 @@ void cl_node_set_load_fn(struct cl_node *n, cl_node_load_fn *fn, void *arg);
 
 /** Hear every new view (one listener; NULL removes it). */
 void cl_node_set_view_fn(struct cl_node *n, cl_node_view_fn *fn, void *arg);
+
+/** Take this node's list of ended calls every interval (edge; NULL: stop). */
+void cl_node_set_ended_fn(struct cl_node *n, cl_node_ended_fn *fn, void *arg);
+
+/**
+ * Tell edge @p owner that its call @p call_id ended here (media node).
+ *
+ * @return 0, -EAGAIN (Redis down), -ENOMEM, -EINVAL (ids too long).
+ */
+int cl_node_tell_ended(struct cl_node *n, const char *owner,
+		       const char *call_id);
 
 /** The current view. */
 const struct cl_view *cl_node_view(const struct cl_node *n);

@@ -672,6 +672,35 @@ mc_pool_sync(struct mc_orch *o, const struct mc_pool_node *nodes,
 	}
 }
 
+int
+mc_pool_ended(struct mc_orch *o, const char *call_id, const char *why)
+{
+	struct mc_pool *p = (struct mc_pool *)o;
+	struct dg_pl cid = { call_id, strlen(call_id) };
+	uint64_t hash = mc_remote_alloc_id(cid);
+	struct mc_pool_call **pp, *c;
+	struct mc_event ev;
+
+	pp = pool_find(p, cid, hash);
+	if (pp == NULL)
+		return -ENOENT;
+	c = *pp;
+	*pp = c->next;
+	p->slots[c->node].calls--;
+	p->n_calls--;
+	if (c->established) {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = MC_EVENT_MEDIA_TIMEOUT;
+		ev.alloc_id = c->hash;
+		ev.call_id = c->call_id;
+		ev.reason = why;
+		p->st.timeouts++;
+		mc_orch_event(&p->base, &ev);
+	}
+	free(c);
+	return 0;
+}
+
 void
 mc_pool_foreach(struct mc_orch *o,
 		void (*fn)(void *arg, const struct mc_pool_node_info *ni),

@@ -120,6 +120,15 @@ int mc_pool_add_static(struct mc_orch *o, const struct mc_pool_node *n);
 void mc_pool_sync(struct mc_orch *o, const struct mc_pool_node *nodes,
 		  unsigned int n);
 
+/**
+ * The media node ended @p call_id on its own (media timeout there):
+ * forget it and, when it was established, report it as a media event
+ * with @p why.
+ *
+ * @return 0, -ENOENT (no such call here).
+ */
+int mc_pool_ended(struct mc_orch *o, const char *call_id, const char *why);
+
 /** Call @p fn for each node. */
 void mc_pool_foreach(struct mc_orch *o,
 		     void (*fn)(void *arg, const struct mc_pool_node_info *ni),

@@ -30,6 +30,8 @@ struct ng_media {
 	uint64_t grace_ms;
 	uint64_t interval_ms;
 	uint64_t idle_ms;		/* an offer never answered */
+	ng_media_ended_fn *ended_fn;
+	void *ended_arg;
 	struct ng_media_stats st;
 };
 
@@ -56,11 +58,18 @@ ng_media_on_event(void *arg, const struct mc_event *ev)
 {
 	struct ng_media *m = arg;
 
+	struct dg_pl cid;
+	const char *owner;
+
 	if (ev->type != MC_EVENT_MEDIA_TIMEOUT || ev->call_id == NULL)
 		return;
 	m->st.reaped_idle++;
-	ng_owner_forget(m->owners, (struct dg_pl){ ev->call_id,
-			strlen(ev->call_id) });
+	cid = (struct dg_pl){ ev->call_id, strlen(ev->call_id) };
+	/* Its edge must end the dialog: nothing else tells it. */
+	owner = ng_owner_of(m->owners, cid);
+	if (owner != NULL && owner[0] != '\0' && m->ended_fn != NULL)
+		m->ended_fn(m->ended_arg, ev->call_id, owner);
+	ng_owner_forget(m->owners, cid);
 }
 
 static void
@@ -133,6 +142,13 @@ ng_media_set_owner_check(struct ng_media *m, ng_owner_gone_fn *gone,
 	m->interval_ms = interval_ms != 0 ? interval_ms : 1000;
 	uring_timer_cancel(&m->loop->timers, &m->sweep);
 	return uring_timer_start(&m->loop->timers, &m->sweep, m->interval_ms);
+}
+
+void
+ng_media_set_ended_fn(struct ng_media *m, ng_media_ended_fn *fn, void *arg)
+{
+	m->ended_fn = fn;
+	m->ended_arg = arg;
 }
 
 uint64_t

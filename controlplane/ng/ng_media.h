@@ -56,6 +56,14 @@ int ng_media_set_owner_check(struct ng_media *m, ng_owner_gone_fn *gone,
 			     ng_media_fresh_fn *fresh, void *arg,
 			     uint64_t grace_ms, uint64_t interval_ms);
 
+/** A call owned by Drongo edge @p owner ended here by media timeout. */
+typedef void ng_media_ended_fn(void *arg, const char *call_id,
+			       const char *owner);
+
+/** Tell owners about the calls their media timed out (NULL: nobody). */
+void ng_media_set_ended_fn(struct ng_media *m, ng_media_ended_fn *fn,
+			   void *arg);
+
 /** Live calls (the load a media node reports). */
 uint64_t ng_media_load(const struct ng_media *m);
 

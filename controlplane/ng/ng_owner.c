@@ -122,6 +122,14 @@ owner_unlink(struct ng_owner *o, struct ng_owner_ent **pp)
 		o->owned--;
 }
 
+const char *
+ng_owner_of(struct ng_owner *o, struct dg_pl call_id)
+{
+	struct ng_owner_ent **pp = owner_find(o, call_id, owner_hash(call_id));
+
+	return pp != NULL ? (*pp)->owner : NULL;
+}
+
 void
 ng_owner_forget(struct ng_owner *o, struct dg_pl call_id)
 {

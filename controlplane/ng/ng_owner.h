@@ -50,6 +50,10 @@ int ng_owner_create(struct ng_owner **out);
 int ng_owner_note(struct ng_owner *o, struct dg_pl call_id, struct dg_pl owner,
 		  bool answered, uint64_t now_ms);
 
+/** The owner of @p call_id ("" without one), NULL when not recorded;
+ *  valid until the table changes. */
+const char *ng_owner_of(struct ng_owner *o, struct dg_pl call_id);
+
 /** The call is gone (deleted, timed out). */
 void ng_owner_forget(struct ng_owner *o, struct dg_pl call_id);
 

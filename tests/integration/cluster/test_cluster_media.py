@@ -15,10 +15,12 @@ agents on loopback registered at the edge. Checked:
   - node 2's drongo is killed mid-call: both its calls end with a BYE
     (with a Reason) to the caller and to the callee, and a new call
     succeeds on node 1;
+  - no RTP flows: node 1's data plane times the new call out, and the
+    edge, told through Redis, ends it with a BYE to both parties;
   - Redis is killed: both nodes see it (/metrics), the edge stays ready
-    and places a new call on the node it knows, node 1 reaps nothing;
-    Redis restarted, both nodes are back;
-  - the edge is killed: node 1 still holds the edge's calls until the
+    and anchors a new (ringing) call on the node it knows, node 1 reaps
+    nothing; Redis restarted, both nodes are back;
+  - the edge is killed: node 1 still holds the edge's (ringing) calls until the
     orphan grace has passed, then reaps them (/metrics, log, its data
     plane's sessions), keeps the two calls that have no owner, and keeps
     running.
@@ -48,6 +50,8 @@ INSTANCES = {1: '31', 2: '32'}
 NSS = ['dgcl-dp1', 'dgcl-dp2']
 GRACE_S = 2.0
 TTL_S = 1.0
+# Node 1 ends answered calls without RTP (the test sends none) quickly.
+MEDIA_TIMEOUT_S = {1: 3, 2: 60}
 
 procs = {}
 failures = []
@@ -228,7 +232,7 @@ class Node:
         return int(m.group(1)) if m else None
 
 
-def media_node(workdir, k, redis_port):
+def media_node(workdir, k, redis_port, timeout_s):
     ng, http, sip = free_port(), free_port(), free_port()
     text = f"""node:
   role: media
@@ -244,7 +248,7 @@ log:
 media:
   ng_listen: 127.0.0.1:{ng}
   dp_instance: {INSTANCES[k]}
-  timeout: 60s
+  timeout: {timeout_s}s
 """ + cluster_yaml(redis_port, '  capacity: 1000\n')
     n = Node(workdir, f'm{k}', text)
     n.ng = ng
@@ -404,6 +408,24 @@ def establish(alice, bob, cid, sess):
     return check(ack is not None, f'{cid}: callee got the ACK')
 
 
+def ring(alice, bob, cid, sess):
+    """alice calls bob, who only rings: an offer anchored, no answer."""
+    alice.send(f'INVITE sip:bob@{DOMAIN} SIP/2.0\r\n'
+               f'Via: SIP/2.0/UDP {alice.addr};branch={alice.branch()};rport\r\n'
+               'Max-Forwards: 70\r\n'
+               f'From: <sip:alice@{DOMAIN}>;tag=a{sess}\r\n'
+               f'To: <sip:bob@{DOMAIN}>\r\nCall-ID: {cid}\r\n'
+               'CSeq: 1 INVITE\r\n'
+               f'Contact: <sip:alice@{alice.addr}>\r\n', alice.sdp(sess))
+    inv = bob.recv(lambda m: m.method == 'INVITE' and m.one('call-id') == cid)
+    if not check(inv is not None and 'c=IN IP4 10.79.' in inv.body,
+                 f'{cid}: the callee got the anchored INVITE'):
+        return False
+    bob.reply(inv, 180, 'Ringing', f'b{sess}')
+    r = alice.recv(lambda m: m.status == 180 and m.one('call-id') == cid)
+    return check(r is not None, f'{cid}: the caller hears ringing')
+
+
 def benc(v):
     if isinstance(v, int):
         return b'i%de' % v
@@ -447,7 +469,8 @@ def test(workdir):
                 or procs[f'dp{k}'].poll() is not None:
             raise RuntimeError(f'drongo-dp {k} did not come up: ' +
                                open(dplogs[k]).read()[-2000:])
-    media = {k: media_node(workdir, k, redis_port) for k in (1, 2)}
+    media = {k: media_node(workdir, k, redis_port, MEDIA_TIMEOUT_S[k])
+             for k in (1, 2)}
     edge = edge_node(workdir, redis_port)
 
     def both_up():
@@ -519,15 +542,36 @@ def test(workdir):
     check(media[1].metric('drongo_media_calls_owned') == 1,
           'node 1 knows one call is owned by the edge')
 
-    # Redis dies: calls go on, a new call is placed on the known node, and
-    # nothing is reaped for want of heartbeats.
+    # No RTP: node 1's data plane times cl-3 out; the edge hears it through
+    # Redis and ends the dialog.
+    t0 = time.time()
+    bye_a = alice.recv(lambda m: m.method == 'BYE' and m.one('call-id') == 'cl-3',
+                       MEDIA_TIMEOUT_S[1] + 6)
+    bye_b = bob.recv(lambda m: m.method == 'BYE' and m.one('call-id') == 'cl-3', 3)
+    for who, ua, bye in (('caller', alice, bye_a), ('callee', bob, bye_b)):
+        if check(bye is not None, f'cl-3: the {who} got a BYE (media timeout on the node)'):
+            ua.reply(bye, 200, 'OK', 'x', contact=False)
+    print(f'media timeout BYEs {time.time() - t0:.1f}s after the call was set up')
+    check(media[1].metric('drongo_media_reaped_total', '{reason="idle"}') == 1 and
+          media[1].metric('drongo_cluster_ended_sent_total') == 1,
+          'node 1 counts the timeout and tells the edge')
+    check(edge.metric('drongo_cluster_ended_received_total') == 1,
+          'the edge took the ended call from Redis')
+    check(wait_for(lambda: media[1].metric('drongo_media_calls') == 2, 3),
+          'only the calls that never got an answer are left on node 1')
+
+    # A ringing call (offer anchored, no answer: no media timeout).
+    check(ring(alice, bob, 'cl-5', 50), 'cl-5 rings')
+
+    # Redis dies: a new call is placed on the known node, and nothing is
+    # reaped for want of heartbeats.
     kill('redis', signal.SIGKILL)
     check(wait_for(lambda: media[1].metric('drongo_redis_up') == 0 and
                    edge.metric('drongo_cluster_view_fresh') == 0, 5),
           'Redis down is seen by both nodes')
     st, body = edge.get('/health')
     check(st == 200, f'Redis down leaves the edge ready: {st} {body}')
-    check(establish(alice, bob, 'cl-4', 40), 'a call succeeds while Redis is down')
+    check(ring(alice, bob, 'cl-4', 40), 'a call is anchored while Redis is down')
     time.sleep(TTL_S + GRACE_S)
     check(media[1].metric('drongo_media_calls') == 4 and
           media[1].metric('drongo_media_reaped_total', '{reason="orphan"}') == 0,
@@ -563,8 +607,8 @@ def test(workdir):
           'the data plane released the reaped calls\' sessions only')
     check(procs['m1'].poll() is None, 'the media node keeps running')
     log = media[1].logtext()
-    check('event=media.reap call_id=cl-3 owner=e1' in log and
-          'event=media.reap call_id=cl-4 owner=e1' in log,
+    check('event=media.reap call_id=cl-4 owner=e1' in log and
+          'event=media.reap call_id=cl-5 owner=e1' in log,
           'the reaping is logged with the call and its owner')
     kill('m1')
     for bad in ('runtime error:', 'AddressSanitizer', 'LeakSanitizer'):

@@ -466,6 +466,28 @@ test_probe_brings_node_back(void **state)
 	assert_int_equal(full_call(f, "p-2@t"), 0);
 }
 
+/* A call its media node ended on its own is forgotten and reported. */
+static void
+test_ended_by_node(void **state)
+{
+	struct fix *f = *state;
+	struct mc_orch_stats st;
+
+	mc_pool_sync(f->pool, f->node, 2);
+	assert_int_equal(full_call(f, "t-1@t"), 0);
+	assert_int_equal(full_call(f, "t-2@t"), 0);
+	assert_int_equal(mc_pool_ended(f->pool, "t-1@t", "media timeout there"), 0);
+	assert_int_equal(f->n_events, 1);
+	assert_string_equal(f->ev_call[0], "t-1@t");
+	assert_string_equal(f->ev_reason[0], "media timeout there");
+	assert_int_equal(mc_pool_ended(f->pool, "t-1@t", "again"), -ENOENT);
+	assert_int_equal(mc_pool_ended(f->pool, "nope@t", "x"), -ENOENT);
+	assert_int_equal(f->n_events, 1);
+	mc_orch_stats(f->pool, &st);
+	assert_int_equal(st.calls, 1);
+	assert_int_equal(st.timeouts, 1);
+}
+
 static void
 count_losses(void *arg, const struct mc_pool_node_info *ni)
 {
@@ -510,6 +532,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_probe_brings_node_back,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_static_node_pinged, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ended_by_node, setup,
 						teardown),
 	};
 
