@@ -79,6 +79,19 @@ cp_cluster_load(void *arg)
 	return ng_media_load(arg);
 }
 
+/* An edge with remote media reports the calls it anchors. */
+static uint64_t
+cp_cluster_edge_load(void *arg)
+{
+	struct cp_cluster *c = arg;
+	struct mc_orch_stats st;
+
+	if (c->pool == NULL)
+		return 0;
+	mc_orch_stats(c->pool, &st);
+	return st.calls;
+}
+
 static uint64_t
 cp_cluster_gone(void *arg, const char *owner, uint64_t now_ms)
 {
@@ -177,6 +190,7 @@ cp_cluster_pool_create(struct cp_cluster *c, const struct cp_conf *conf,
 	if (c->node != NULL) {
 		cl_node_set_view_fn(c->node, cp_cluster_on_view, c);
 		cl_node_set_ended_fn(c->node, cp_cluster_on_ended, c);
+		cl_node_set_load_fn(c->node, cp_cluster_edge_load, c);
 	}
 	DG_LOG(DG_LOG_INFO, "media.pool", "owner=%s configured=%u discovery=%s",
 	       po.owner, cc->n_nodes, c->node != NULL ? "redis" : "none");
