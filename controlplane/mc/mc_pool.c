@@ -8,6 +8,7 @@
  * lost, released) is never touched through a stale pointer.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,6 @@ struct mc_pool {
 struct mc_pool_op {
 	struct mc_pool *p;
 	unsigned int node;
-	bool info;
 	bool new_call;
 	mc_done_fn *done;
 	mc_info_fn *info_done;
@@ -328,6 +328,20 @@ pool_update(struct mc_orch *o, uint64_t alloc_id, const struct mc_req *req,
 	return pool_media((struct mc_pool *)o, req, done, arg, true, alloc_id);
 }
 
+/* The completion of a query or delete when no memory is left for it. */
+static void
+pool_info_nomem(struct mc_pool_op *op)
+{
+	static struct mc_call_info ci;
+
+	memset(&ci, 0, offsetof(struct mc_call_info, streams));
+	ci.status = -ENOMEM;
+	ci.reason = "out of memory";
+	ci.alloc_id = op->alloc_id;
+	memcpy(ci.call_id, op->call_id, sizeof(ci.call_id));
+	op->info_done(op->arg, &ci);
+}
+
 static void
 pool_on_info(void *arg, int status, const struct ng_ben_doc *doc,
 	     const struct ng_ben_node *dict)
@@ -345,6 +359,9 @@ pool_on_info(void *arg, int status, const struct ng_ben_doc *doc,
 			p->st.errors++;
 		op->info_done(op->arg, ci);
 		free(ci);
+	} else {
+		p->st.errors++;
+		pool_info_nomem(op);
 	}
 	if (status != -ECANCELED)
 		pool_op_failed_node(p, op, status);
@@ -375,7 +392,6 @@ pool_info(struct mc_pool *p, struct dg_pl call_id, bool release,
 		return -ENOMEM;
 	op->p = p;
 	op->node = node;
-	op->info = true;
 	op->info_done = done;
 	op->arg = arg;
 	op->alloc_id = hash;

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,9 +297,18 @@ mc_remote_on_info(void *arg, int status, const struct ng_ben_doc *doc,
 {
 	struct mc_rop *op = arg;
 	struct mc_call_info *ci = calloc(1, sizeof(*ci));
+	static struct mc_call_info nomem;
 	char reason[256];
 
+	/* The completion is owed even without memory for the details. */
 	if (ci == NULL) {
+		memset(&nomem, 0, offsetof(struct mc_call_info, streams));
+		nomem.status = -ENOMEM;
+		nomem.reason = "out of memory";
+		nomem.alloc_id = op->alloc_id;
+		memcpy(nomem.call_id, op->call_id, sizeof(nomem.call_id));
+		op->r->st.errors++;
+		op->info_done(op->arg, &nomem);
 		free(op);
 		return;
 	}

@@ -198,6 +198,51 @@ test_pool_alloc_failures(void **state)
 	close(fd);
 }
 
+static void
+on_info(void *arg, const struct mc_call_info *ci)
+{
+	int *got = arg;
+
+	got[0]++;
+	got[1] = ci->status;
+}
+
+/* A delete whose completion finds no memory still completes, once. */
+static void
+test_info_completion_nomem(void **state)
+{
+	static const char sdp[] = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n"
+		"c=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+	struct mc_pool_opts po = { .first_rto_ms = 1000, .owner = "e1" };
+	struct mc_pool_node pn;
+	struct uring_loop loop;
+	struct mc_orch *pool;
+	struct mc_req req;
+	int fd, status = 1, got[2] = { 0, 0 };
+
+	(void)state;
+	silent_node(&pn, &fd);
+	memset(&req, 0, sizeof(req));
+	req.side = MC_SIDE_OFFER;
+	req.call_id = DG_PL("nomem-1@t");
+	req.from_tag = DG_PL("ta");
+	req.sdp = (struct dg_pl){ sdp, strlen(sdp) };
+	assert_int_equal(uring_loop_init(&loop, 64), 0);
+	assert_int_equal(mc_pool_create(&pool, &loop, &po), 0);
+	mc_pool_sync(pool, &pn, 1);
+	assert_int_equal(mc_orch_allocate(pool, &req, on_done, &status), 0);
+	assert_int_equal(mc_orch_release(pool, req.call_id, on_info, got), 0);
+	uring_loop_fini(&loop);
+	/* The cancelled delete's completion cannot allocate its details. */
+	arm(1);
+	mc_orch_destroy(pool);
+	assert_true(disarm());
+	assert_int_equal(got[0], 1);
+	assert_int_equal(got[1], -ENOMEM);
+	assert_int_equal(status, -ECANCELED);
+	close(fd);
+}
+
 /* Recording an owner: -ENOMEM leaves the table as it was. */
 static void
 test_owner_alloc_failures(void **state)
@@ -238,6 +283,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pool_alloc_failures),
 		cmocka_unit_test(test_owner_alloc_failures),
+		cmocka_unit_test(test_info_completion_nomem),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
