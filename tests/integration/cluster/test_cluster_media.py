@@ -627,6 +627,8 @@ def main():
         print('SKIP: redis-server not installed')
         return 77
     workdir = tempfile.mkdtemp(prefix='dgcl-')
+    # meson's timeout sends SIGTERM: clean up the namespaces then too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     cleanup()
     try:
         test(workdir)
