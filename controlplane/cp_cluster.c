@@ -42,6 +42,7 @@ cp_cluster_on_view(void *arg, const struct cl_view *view)
 		nodes[n].capacity = vp->p.capacity;
 		nodes[n].load = vp->p.load;
 		nodes[n].seq = vp->p.seq;
+		nodes[n].start_s = vp->p.start_s;
 		n++;
 	}
 	mc_pool_sync(c->pool, nodes, n);

@@ -674,6 +674,12 @@ mc_pool_sync(struct mc_orch *o, const struct mc_pool_node *nodes,
 			DG_LOG(DG_LOG_INFO, "mc.pool.up", "node=%s via=heartbeat",
 			       nodes[i].id);
 		}
+		if (s->listed && s->up && (nodes[i].seq < s->n.seq ||
+		    (nodes[i].start_s != 0 && s->n.start_s != 0 &&
+		     nodes[i].start_s != s->n.start_s))) {
+			pool_lose(p, (unsigned int)k, "restarted");
+			s->up = true;
+		}
 		if (nodes[i].seq != s->n.seq)
 			s->added = 0;
 		s->n = nodes[i];

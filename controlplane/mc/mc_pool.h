@@ -9,7 +9,10 @@
  * node holds each call, so both legs and every later request of the call
  * (answers, re-INVITEs, query, delete) reach the same node. A node is
  * lost when its heartbeat is gone (mc_pool_sync no longer lists it) or
- * when one of its requests goes unanswered after every retransmission:
+ * when one of its requests goes unanswered after every retransmission,
+ * and its calls are lost when its heartbeat shows it restarted (a new
+ * start time, or a heartbeat number going back: the new process holds
+ * none of the old one's calls):
  * each established call on it is forgotten and reported as a media event
  * (MC_EVENT_MEDIA_TIMEOUT, reason "media node lost"), so that the dialog
  * layer ends it with BYE both ways, and new calls go elsewhere at once. A
@@ -54,6 +57,7 @@ struct mc_pool_node {
 	uint64_t load;			/* reported live calls */
 	uint64_t seq;			/* heartbeat number (a new one resets
 					   the calls counted since) */
+	uint64_t start_s;		/* when the node started (0: unknown) */
 };
 
 /** A node as /metrics shows it. */

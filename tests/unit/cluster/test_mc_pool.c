@@ -488,6 +488,34 @@ test_ended_by_node(void **state)
 	assert_int_equal(st.timeouts, 1);
 }
 
+/* A restarted node (new start time, heartbeat count back) lost its calls. */
+static void
+test_restarted_node(void **state)
+{
+	struct fix *f = *state;
+
+	f->node[0].start_s = 1000;
+	f->node[0].seq = 50;
+	f->node[1].load = 100;
+	mc_pool_sync(f->pool, f->node, 2);
+	assert_int_equal(full_call(f, "r-1@t"), 0);
+	f->node[0].seq = 51;
+	mc_pool_sync(f->pool, f->node, 2);
+	assert_int_equal(f->n_events, 0);
+	/* Same second, but the count starts again: a new process. */
+	f->node[0].seq = 1;
+	mc_pool_sync(f->pool, f->node, 2);
+	assert_int_equal(f->n_events, 1);
+	assert_string_equal(f->ev_call[0], "r-1@t");
+	assert_int_equal(mc_pool_up(f->pool), 2);
+	assert_int_equal(full_call(f, "r-2@t"), 0);
+	f->node[0].start_s = 1007;
+	f->node[0].seq = 2;
+	mc_pool_sync(f->pool, f->node, 2);
+	assert_int_equal(f->n_events, 2);
+	assert_string_equal(f->ev_call[1], "r-2@t");
+}
+
 static void
 count_losses(void *arg, const struct mc_pool_node_info *ni)
 {
@@ -534,6 +562,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_static_node_pinged, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ended_by_node, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_restarted_node, setup,
 						teardown),
 	};
 
