@@ -696,9 +696,11 @@ mc_dialog_rx(void *arg, const struct sip_rx *rx)
 	if (sip_msg_parse_hdrs(m, SIP_HDR_F_CONTACT, &perr) < 0)
 		m->n_contacts = 0;
 	track(c, m, rx);
-	if (c->ended && c->fail_code != 0 && m->is_request &&
-			m->method == SIP_METHOD_ACK)
-		return;		/* the ACK of our own refusal */
+	/* The ACK of our own refusal (fail_tag: we answered); after an
+	 * answer we dropped, the proxy's final answer is ACKed to the proxy. */
+	if (c->ended && c->fail_code != 0 && c->fail_tag[0] != '\0' &&
+			m->is_request && m->method == SIP_METHOD_ACK)
+		return;
 	if (m->is_request && m->method == SIP_METHOD_CANCEL &&
 			((c->busy && c->held.initial) || c->fail_code == 487)) {
 		cancel_held(md, c, rx);

@@ -182,6 +182,14 @@ exception_tap: dgcall-tap
     sh('ip -n dgcall-dp link set dgcall-tap up')
     sh('ip -n dgcall-dp route add default via 10.76.0.1 dev dgcall-tap',
        check=False)
+    # The worker answers ARP and ping only once its loop runs, and commands
+    # only then: on a loaded machine that can be seconds after the region
+    # appears (drongo attaches at once, so no dpctl round trip here).
+    deadline = time.time() + 20
+    while time.time() < deadline and sh(
+            f'ip netns exec dgcall-gw ping -c1 -W1 {RELAY}',
+            check=False).returncode != 0:
+        pass
 
 
 def free_port():
@@ -671,6 +679,11 @@ def test(workdir):
                    m.one('call-id') == c9.cid)
     if check(inv is not None, 'callee got the INVITE it answers badly'):
         check(api_dialogs(hport) == 1, 'the proxy keeps the early dialog')
+        # Ringing first, so that the caller's CANCEL below may go on.
+        bob.reply(inv, 180, 'Ringing', c9.ttag)
+        check(alice.recv(lambda m: m.status == 180 and
+                         m.one('call-id') == c9.cid) is not None,
+              'caller got 180 before the bad answer')
         bob.reply(inv, 200, 'OK', c9.ttag,
                   f'v=0\r\no=- 9 1 IN IP4 {B}\r\ns=x\r\nt=0 0\r\n'
                   'm=audio 31000 RTP/AVP 0\r\n')
@@ -680,6 +693,25 @@ def test(workdir):
         check(wait_sessions(0) == 0, 'an unanchorable answer leaves no session')
         n = api_dialogs(hport)
         check(n == 0, f'the proxy\'s dialog ended with it: {n} left')
+        # The caller gives up: its CANCEL, the callee's 487 and the ACK
+        # all pass, and the proxy's transactions complete.
+        alice.send(f'CANCEL sip:bob@{DOMAIN} SIP/2.0\r\n'
+                   f'Via: SIP/2.0/UDP {alice.addr};branch={c9.inv_branch};rport\r\n'
+                   'Max-Forwards: 70\r\n'
+                   f'From: <sip:alice@{DOMAIN}>;tag={c9.ftag}\r\n'
+                   f'To: <sip:bob@{DOMAIN}>\r\nCall-ID: {c9.cid}\r\n'
+                   'CSeq: 1 CANCEL\r\n')
+        can = bob.recv(lambda m: m.method == 'CANCEL' and
+                       m.one('call-id') == c9.cid)
+        if check(can is not None, 'callee got the CANCEL of the bad answer'):
+            bob.reply(can, 200, 'OK', c9.ttag, contact=False)
+            bob.reply(inv, 487, 'Request Terminated', c9.ttag, contact=False)
+        r = alice.recv(lambda m: m.status >= 200 and
+                       m.one('call-id') == c9.cid and
+                       'INVITE' in m.one('cseq'))
+        check(r is not None and r.status == 487,
+              f'caller got 487 after the bad answer: {r.first if r else None}')
+        c9.in_dialog('ACK', 1)
 
     # A callee nobody registered: the proxy answers itself. Its early
     # dialog stays until edge.dialog.early_timeout (the proxy does not end
