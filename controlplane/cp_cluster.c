@@ -64,10 +64,13 @@ static void
 cp_cluster_tell_ended(void *arg, const char *call_id, const char *owner)
 {
 	struct cp_cluster *c = arg;
-	char q[MC_ID_MAX + 8];
+	char q[MC_ID_MAX + 8], id[CP_CLUSTER_ID_MAX];
+	size_t n = strcspn(owner, "/");
 	int err;
 
-	err = cl_node_tell_ended(c->node, owner, call_id);
+	/* The list is the edge's, whichever run of it owned the call. */
+	snprintf(id, sizeof(id), "%.*s", (int)n, owner);
+	err = cl_node_tell_ended(c->node, id, call_id);
 	if (err < 0)
 		DG_LOG(DG_LOG_WARN, "media.ended", "status=error call_id=%s owner=%s error=\"%s\"",
 		       dg_log_quote(q, sizeof(q), call_id, strlen(call_id)),
@@ -98,7 +101,7 @@ cp_cluster_gone(void *arg, const char *owner, uint64_t now_ms)
 {
 	struct cp_cluster *c = arg;
 
-	return cl_view_gone_ms(cl_node_view(c->node), owner, now_ms);
+	return cl_view_owner_gone_ms(cl_node_view(c->node), owner, now_ms);
 }
 
 /* Trust the view only when a read succeeded lately and Redis is up. */
@@ -159,6 +162,7 @@ cp_cluster_pool_create(struct cp_cluster *c, const struct cp_conf *conf,
 		       struct mc_orch **out, char *err, size_t errlen)
 {
 	const struct cp_conf_cluster *cc = &conf->cluster;
+	char owner[MC_POOL_OWNER_MAX];
 	struct mc_pool_opts po;
 	struct mc_pool_node pn;
 	struct mc_orch *pool;
@@ -166,7 +170,12 @@ cp_cluster_pool_create(struct cp_cluster *c, const struct cp_conf *conf,
 	int ret;
 
 	memset(&po, 0, sizeof(po));
-	po.owner = cc->id[0] != '\0' ? cc->id : conf->name;
+	/* Without Redis no media node could tell this edge alive: no owner. */
+	if (c->node != NULL) {
+		snprintf(owner, sizeof(owner), "%s/%llu", cl_node_self(c->node)->id,
+			 (unsigned long long)cl_node_self(c->node)->inc);
+		po.owner = owner;
+	}
 	ret = mc_pool_create(&pool, c->loop, &po);
 	if (ret < 0) {
 		snprintf(err, errlen, "media pool: %s", strerror(-ret));
@@ -194,7 +203,8 @@ cp_cluster_pool_create(struct cp_cluster *c, const struct cp_conf *conf,
 		cl_node_set_load_fn(c->node, cp_cluster_edge_load, c);
 	}
 	DG_LOG(DG_LOG_INFO, "media.pool", "owner=%s configured=%u discovery=%s",
-	       po.owner, cc->n_nodes, c->node != NULL ? "redis" : "none");
+	       po.owner != NULL ? po.owner : "-", cc->n_nodes,
+	       c->node != NULL ? "redis" : "none");
 	*out = pool;
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Heartbeat records: "v=1" then "id=", "role=", "sip=", "ng=", "http=",
- * "capacity=", "weight=", "load=", "start=", "seq=" lines, each ended by
+ * "capacity=", "weight=", "load=", "start=", "seq=", "inc=" lines, each ended by
  * '\n'. Unknown names are skipped, a repeated name keeps the last value.
  */
 #include <errno.h>
@@ -18,10 +18,11 @@ cl_hb_encode(const struct cl_peer *p, char *buf, size_t cap)
 
 	n = snprintf(buf, cap,
 		"v=1\nid=%s\nrole=%s\nsip=%s\nng=%s\nhttp=%s\ncapacity=%u\n"
-		"weight=%u\nload=%llu\nstart=%llu\nseq=%llu\n",
+		"weight=%u\nload=%llu\nstart=%llu\nseq=%llu\ninc=%llu\n",
 		p->id, cp_role_names[p->role], p->sip, p->ng, p->http,
 		p->capacity, p->weight, (unsigned long long)p->load,
-		(unsigned long long)p->start_s, (unsigned long long)p->seq);
+		(unsigned long long)p->start_s, (unsigned long long)p->seq,
+		(unsigned long long)p->inc);
 	if (n < 0 || (size_t)n >= cap)
 		return -ENOSPC;
 	return n;
@@ -112,6 +113,8 @@ hb_field(struct cl_peer *p, const char *k, size_t klen, const char *v,
 		return hb_u64(v, vlen, UINT64_MAX, &p->start_s);
 	if (hb_name(k, klen, "seq"))
 		return hb_u64(v, vlen, UINT64_MAX, &p->seq);
+	if (hb_name(k, klen, "inc"))
+		return hb_u64(v, vlen, UINT64_MAX, &p->inc);
 	return 0;
 }
 

@@ -2,7 +2,8 @@
 /*
  * A node's heartbeat record: who it is (id, role), where peers reach it
  * (SIP, ng and HTTP addresses), what it offers (capacity, weight), how
- * busy it is (load: a media node's live calls) and since when it runs. It
+ * busy it is (load: a media node's live calls), since when it runs and
+ * which run of the node it is (a random incarnation number). It
  * is stored in Redis as the value of the node's key, one "name=value"
  * line per field after a version line, so that a newer node may add
  * fields an older one skips. Decoding refuses a record without id or
@@ -31,6 +32,8 @@ struct cl_peer {
 	uint64_t load;				/* media: live calls */
 	uint64_t start_s;			/* CLOCK_REALTIME seconds */
 	uint64_t seq;				/* heartbeats sent */
+	uint64_t inc;				/* this run of the node (random at
+						   start; 0: not given) */
 };
 
 /**

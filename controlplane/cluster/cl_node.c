@@ -11,6 +11,7 @@
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/random.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -452,6 +453,12 @@ cl_node_create(struct cl_node **out, struct uring_loop *loop,
 	n->self.capacity = cc->capacity;
 	n->self.weight = cc->weight;
 	n->self.start_s = (uint64_t)time(NULL);
+	/* Tells this run from the next under the same id, even within a second. */
+	while (n->self.inc == 0)
+		if (getrandom(&n->self.inc, sizeof(n->self.inc), 0) !=
+		    sizeof(n->self.inc))
+			n->self.inc = ((uint64_t)getpid() << 32) ^
+				(uint64_t)time(NULL);
 	snprintf(n->prefix, sizeof(n->prefix), "%s", conf->redis.key_prefix);
 	snprintf(n->key, sizeof(n->key), "%snode:%s", n->prefix, n->self.id);
 	snprintf(n->set, sizeof(n->set), "%snodes", n->prefix);

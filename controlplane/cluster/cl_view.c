@@ -3,6 +3,7 @@
  * The peer view: a small array searched by id (a cluster has tens of
  * nodes, read once a heartbeat interval), updated in place by each read.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cl_view.h"
@@ -47,6 +48,10 @@ cl_view_update(struct cl_view *v, const struct cl_peer *peers, unsigned int n,
 				continue;
 			}
 			vp = &v->peers[v->n++];
+			vp->since_ms = now_ms;
+		} else if (vp->p.inc != peers[i].inc ||
+			   vp->p.start_s != peers[i].start_s) {
+			vp->since_ms = now_ms;
 		}
 		vp->p = peers[i];
 		vp->alive = true;
@@ -99,4 +104,30 @@ cl_view_gone_ms(const struct cl_view *v, const char *id, uint64_t now_ms)
 	if (!v->have_read || now_ms < since)
 		return 0;
 	return now_ms - since;
+}
+
+uint64_t
+cl_view_owner_gone_ms(const struct cl_view *v, const char *owner,
+		      uint64_t now_ms)
+{
+	const char *slash = strchr(owner, '/');
+	const struct cl_view_peer *vp;
+	char id[CP_CLUSTER_ID_MAX];
+	unsigned long long inc;
+	size_t n;
+	char *end;
+
+	if (slash == NULL)
+		return cl_view_gone_ms(v, owner, now_ms);
+	n = (size_t)(slash - owner);
+	if (n >= sizeof(id))
+		n = sizeof(id) - 1;
+	memcpy(id, owner, n);
+	id[n] = '\0';
+	inc = strtoull(slash + 1, &end, 10);
+	vp = cl_view_find(v, id);
+	if (vp == NULL || !vp->alive || *end != '\0' ||
+	    vp->p.inc == (uint64_t)inc)
+		return cl_view_gone_ms(v, id, now_ms);
+	return now_ms >= vp->since_ms ? now_ms - vp->since_ms : 0;
 }

@@ -27,6 +27,7 @@ struct cl_view_peer {
 	bool alive;
 	uint64_t last_seen_ms;		/* last read that had its heartbeat */
 	uint64_t gone_since_ms;		/* first read without it (alive: 0) */
+	uint64_t since_ms;		/* first read of this run (inc) */
 };
 
 struct cl_view {
@@ -66,5 +67,14 @@ unsigned int cl_view_alive(const struct cl_view *v, enum cp_role role);
  */
 uint64_t cl_view_gone_ms(const struct cl_view *v, const char *id,
 			 uint64_t now_ms);
+
+/**
+ * As cl_view_gone_ms for one run of a node, @p owner being "<id>/<inc>"
+ * (or a bare id: any run): a node alive under another incarnation number
+ * restarted, and the old run counts as gone since the new one was first
+ * read.
+ */
+uint64_t cl_view_owner_gone_ms(const struct cl_view *v, const char *owner,
+			       uint64_t now_ms);
 
 #endif

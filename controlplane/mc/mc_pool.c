@@ -48,7 +48,7 @@ struct mc_pool {
 	struct mc_orch base;		/* first */
 	struct uring_loop *loop;
 	struct mc_pool_opts opts;
-	char owner[MC_POOL_ID_MAX];
+	char owner[MC_POOL_OWNER_MAX];
 	struct ng_client *client[2];	/* IPv4, IPv6 */
 	struct mc_pool_slot slots[MC_POOL_MAX_NODES];
 	struct mc_pool_call **buckets;
@@ -546,7 +546,7 @@ mc_pool_create(struct mc_orch **out, struct uring_loop *loop,
 {
 	struct mc_pool *p;
 
-	if (opts->owner != NULL && strlen(opts->owner) >= MC_POOL_ID_MAX)
+	if (opts->owner != NULL && strlen(opts->owner) >= MC_POOL_OWNER_MAX)
 		return -EINVAL;
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)

@@ -34,6 +34,8 @@
 
 /** Longest node id. */
 #define MC_POOL_ID_MAX 64
+/** Longest owner text ("<edge id>/<incarnation>"). */
+#define MC_POOL_OWNER_MAX 96
 /** Media nodes a pool knows at once. */
 #define MC_POOL_MAX_NODES 64
 
@@ -44,7 +46,8 @@ struct mc_pool_opts {
 	unsigned int bgid;		/**< provided-buffer groups bgid and
 					     bgid + 1 (IPv6); 0: 3 */
 	unsigned int probe_ms;		/**< ping of lost nodes; 0: 1000 */
-	const char *owner;		/**< this edge's node id; NULL: none sent */
+	const char *owner;		/**< this edge as the media nodes know
+					     it ("<id>/<inc>"); NULL: none sent */
 };
 
 /** A media node as configured or as its heartbeat describes it. */

@@ -14,13 +14,15 @@
 
 /*
  * The key naming the Drongo edge node that owns a call, in offers,
- * answers and deletes: the media node reaps the call once that node's
- * heartbeat is gone. rtpengine ignores keys it does not know.
+ * answers and deletes, as "<node id>/<inc>" (one run of the node, its
+ * heartbeat's incarnation number): the media node reaps the call once
+ * that run's heartbeat is gone, a restart under the same id included.
+ * rtpengine ignores keys it does not know.
  */
 #define MC_REMOTE_OWNER_KEY "drongo-node"
 
 /** Room for a delete or query request with an owner. */
-#define MC_REMOTE_INFO_MAX (2 * MC_ID_MAX + 96)
+#define MC_REMOTE_INFO_MAX (2 * MC_ID_MAX + 160)
 
 /**
  * An offer or answer request for @p req, with @p owner when not NULL, in

@@ -20,8 +20,8 @@
 
 #include "dg_pl.h"
 
-/** Longest owner id kept (longer ones are cut: ids are at most 63). */
-#define NG_OWNER_ID_MAX 64
+/** Longest owner kept ("<id>/<inc>"; longer ones are cut). */
+#define NG_OWNER_ID_MAX 96
 
 /** How long @p owner's heartbeat has been gone at @p now_ms (0: alive). */
 typedef uint64_t ng_owner_gone_fn(void *arg, const char *owner,

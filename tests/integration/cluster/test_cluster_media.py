@@ -20,10 +20,11 @@ agents on loopback registered at the edge. Checked:
   - Redis is killed: both nodes see it (/metrics), the edge stays ready
     and anchors a new (ringing) call on the node it knows, node 1 reaps
     nothing; Redis restarted, both nodes are back;
-  - the edge is killed: node 1 still holds the edge's (ringing) calls until the
-    orphan grace has passed, then reaps them (/metrics, log, its data
-    plane's sessions), keeps the two calls that have no owner, and keeps
-    running.
+  - the edge is killed and started again at once under the same id: node 1
+    still holds the dead run's (ringing) calls until the orphan grace has
+    passed, then reaps them (/metrics, log, its data plane's sessions)
+    although an edge "e1" is alive again, keeps the two calls that have no
+    owner, and keeps running.
 
 Usage: test_cluster_media.py PATH/TO/drongo [PATH/TO/drongo-dp [PATH/TO/drongo-dpctl]]
 """
@@ -585,9 +586,12 @@ def test(workdir):
     check(media[1].metric('drongo_media_reaped_total', '{reason="orphan"}') == 0,
           'a live edge\'s calls survive the Redis outage')
 
-    # The edge dies: node 1 reaps the edge's calls after the grace.
+    # The edge dies and is started again at once under the same id (as a
+    # supervisor does): its heartbeat never lapses, yet the calls of the
+    # dead run are orphans, reaped after the grace.
     kill('edge', signal.SIGKILL)
     t_kill = time.time()
+    edge = edge_node(workdir, redis_port)
     time.sleep(0.5)
     check(media[1].metric('drongo_media_calls') == 4,
           'the calls are kept while the edge may only be late')
@@ -606,6 +610,12 @@ def test(workdir):
     check(wait_for(lambda: dp_sessions(1) == 2, 5),
           'the data plane released the reaped calls\' sessions only')
     check(procs['m1'].poll() is None, 'the media node keeps running')
+    st, body = media[1].get('/api/cluster')
+    peers = {p['id']: p for p in json.loads(body)['peers']} if st == 200 else {}
+    check(peers.get('e1', {}).get('alive') is True,
+          'the restarted edge is alive in the media node\'s view')
+    check(edge.metric('drongo_media_nodes_usable') == 1,
+          'the restarted edge uses the surviving media node')
     log = media[1].logtext()
     check('event=media.reap call_id=cl-4 owner=e1' in log and
           'event=media.reap call_id=cl-5 owner=e1' in log,

@@ -30,6 +30,7 @@ peer_fill(struct cl_peer *p)
 	p->load = 1234;
 	p->start_s = 1795600000;
 	p->seq = 42;
+	p->inc = 9876543210123456789ull;
 }
 
 /* A record decodes to exactly the peer it was encoded from. */
@@ -54,7 +55,8 @@ test_wire_format(void **state)
 {
 	static const char want[] = "v=1\nid=media-2.dc1\nrole=media\n"
 		"sip=192.0.2.7:5060\nng=[2001:db8::7]:2223\nhttp=192.0.2.7:8080\n"
-		"capacity=20000\nweight=150\nload=1234\nstart=1795600000\nseq=42\n";
+		"capacity=20000\nweight=150\nload=1234\nstart=1795600000\nseq=42\n"
+		"inc=9876543210123456789\n";
 	struct cl_peer p;
 	char buf[CL_HB_MAX];
 	int n;

@@ -227,6 +227,47 @@ test_orphan_owner_never_seen(void **state)
 	ng_owner_destroy(o);
 }
 
+static uint64_t
+owner_gone(void *arg, const char *owner, uint64_t now_ms)
+{
+	return cl_view_owner_gone_ms(arg, owner, now_ms);
+}
+
+/* An edge restarted under the same id: the old run's calls are orphans. */
+static void
+test_orphan_after_restart(void **state)
+{
+	struct cl_peer ps[1] = { peer("e1", CP_ROLE_EDGE, 0) };
+	struct ng_owner *o;
+	struct reaped r = { 0 };
+	struct cl_view v;
+
+	(void)state;
+	cl_view_init(&v);
+	assert_int_equal(ng_owner_create(&o), 0);
+	ps[0].inc = 111;
+	cl_view_update(&v, ps, 1, 1000);
+	note(o, "old-1", "e1/111");
+	note(o, "any-1", "e1");
+	assert_int_equal(cl_view_owner_gone_ms(&v, "e1/111", 2000), 0);
+	/* Crashed and back within the heartbeat expiry: a new run. */
+	ps[0].inc = 222;
+	cl_view_update(&v, ps, 1, 3000);
+	note(o, "new-1", "e1/222");
+	assert_int_equal(cl_view_owner_gone_ms(&v, "e1/111", 3500), 500);
+	assert_int_equal(cl_view_owner_gone_ms(&v, "e1/222", 3500), 0);
+	/* A malformed run number counts as the bare id. */
+	assert_int_equal(cl_view_owner_gone_ms(&v, "e1/22x", 3500), 0);
+	assert_int_equal(ng_owner_sweep(o, 12999, 10000, owner_gone, &v, on_reap,
+					&r), 0);
+	cl_view_update(&v, ps, 1, 13000);
+	assert_int_equal(ng_owner_sweep(o, 13000, 10000, owner_gone, &v, on_reap,
+					&r), 1);
+	assert_string_equal(r.call[0], "old-1");
+	assert_string_equal(r.owner[0], "e1/111");
+	ng_owner_destroy(o);
+}
+
 /* Offers left unanswered are reaped when idle; answers and new offers keep calls. */
 static void
 test_idle_unanswered(void **state)
@@ -263,6 +304,7 @@ main(void)
 		cmocka_unit_test(test_orphan_sweep),
 		cmocka_unit_test(test_orphan_owner_never_seen),
 		cmocka_unit_test(test_idle_unanswered),
+		cmocka_unit_test(test_orphan_after_restart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
