@@ -36,6 +36,9 @@
 /* Turns allowed for queued responses to leave at shutdown (1 ms apart). */
 #define CP_DRAIN_TURNS 200
 
+/* Turns for cancelled operations to complete before the ring goes. */
+#define CP_SETTLE_TURNS 5
+
 struct cp_main {
 	struct uring_loop loop;
 	struct uring_signal sig;
@@ -183,6 +186,22 @@ main_drain(struct cp_main *m)
 	int i;
 
 	for (i = 0; i < CP_DRAIN_TURNS && sip_server_busy(m->srv); i++) {
+		if (uring_loop_run_once(&m->loop, false) < 0)
+			break;
+		usleep(1000);
+	}
+}
+
+/*
+ * Redis' socket polls are cancelled by its destroy and their memory goes
+ * when the cancellations complete: a few turns of the loop let them.
+ */
+static void
+main_settle(struct cp_main *m)
+{
+	int i;
+
+	for (i = 0; i < CP_SETTLE_TURNS; i++) {
 		if (uring_loop_run_once(&m->loop, false) < 0)
 			break;
 		usleep(1000);
@@ -371,7 +390,6 @@ out_signal:
 	uring_signal_stop(&m->sig);
 	/* Commands still pending complete (with no reply) while the loop lives. */
 	redis_conn_destroy(m->redis);
-	m->redis = NULL;
 	cp_cluster_destroy(&m->cluster);
 	/*
 	 * The edge's transactions answer and clean up as they are destroyed,
@@ -382,6 +400,9 @@ out_signal:
 		sip_edge_destroy(m->srv->edge);
 		m->srv->edge = NULL;
 	}
+	if (m->redis != NULL)
+		main_settle(m);
+	m->redis = NULL;
 out_loop:
 	uring_loop_fini(&m->loop);
 	ng_media_destroy(m->media);
