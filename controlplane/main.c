@@ -89,6 +89,12 @@ check_edge(const struct cp_conf *conf, char *err, size_t errlen)
 			conf->source);
 		ret = -EINVAL;
 	}
+	if (ret == 0 && conf->cluster.media == CP_CLUSTER_MEDIA_REMOTE &&
+			conf->cluster.n_nodes == 0 && !conf->redis.enabled) {
+		snprintf(err, errlen, "%s: cluster: media remote needs cluster.media_nodes or a redis: section",
+			conf->source);
+		ret = -EINVAL;
+	}
 	if (ret == 0 && ec->present && ec->auth_enabled &&
 			ec->credentials == SIP_EDGE_CREDS_FILE) {
 		ret = sip_auth_users_load_file(&users, ec->users_file, err, errlen);

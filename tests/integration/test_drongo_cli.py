@@ -49,6 +49,13 @@ def checks(binary, tmp):
     rc, out, err = run(binary, "--config", unknown, "--check-config")
     assert rc == 1 and err.strip() == "%s:3: colour: unknown key" % unknown, err
 
+    remote = os.path.join(tmp, "remote.yaml")
+    with open(remote, "w") as f:
+        f.write("node:\n  role: edge\ncluster:\n  media: remote\n")
+    rc, out, err = run(binary, "--check-config", remote)
+    assert rc == 1 and err.strip() == ("%s: cluster: media remote needs "
+        "cluster.media_nodes or a redis: section" % remote), (rc, err)
+
     rc, out, err = run(binary, "--check-config", os.path.join(tmp, "none.yaml"))
     assert rc == 1 and "No such file or directory" in err, err
 
