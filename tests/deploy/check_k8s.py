@@ -309,6 +309,11 @@ class Checker:
             port = self.http_port(where, key, conf, host_net)
             if port is not None:
                 ports.add(port)
+            adv = ((conf.get("cluster") or {}).get("advertise") or {}).get("http")
+            listen = [str(x) for x in (conf.get("http") or {}).get("listen", [])]
+            if adv is not None and adv not in listen:
+                self.err(where, "%s: cluster.advertise.http %s is not where HTTP "
+                         "listens %s" % (key, adv, listen))
             for item in (conf.get("sip") or {}).get("listen", []):
                 proto, ip, port = listener(item)
                 if not ip.is_loopback and \
@@ -830,6 +835,8 @@ def mutations(m):
         ("lb.secret in a ConfigMap", "must be in a Secret", lb_in_configmap),
         ("an edge advertising another address", "is not its SIP address",
          edge_conf(lambda c: c["cluster"]["advertise"].update(sip="192.0.2.99:5060"))),
+        ("a media node advertising another HTTP address", "is not where HTTP listens",
+         media_conf(lambda c: c["cluster"]["advertise"].update(http="192.0.2.99:8081"))),
         ("an edge on a Redis that is not the Service", "is not the redis Service",
          edge_conf(lambda c: c["redis"].update(address="10.96.100.21:6379"))),
         ("misspelt field", "schema",
