@@ -591,9 +591,14 @@ submit(struct mc_dialog *md, struct mcd_call *c, const struct sip_msg *m)
 	req.sdp = m->body;
 	/* The profile toward the party that receives the offer; an answer
 	 * goes back in whatever profile its offerer used. */
-	if (c->held_offer)
-		req.flags.xport = md->conf.srtp[c->held_to_caller ?
-			MC_PARTY_CALLER : MC_PARTY_CALLEE];
+	if (c->held_offer) {
+		enum mc_party to = c->held_to_caller ? MC_PARTY_CALLER :
+			MC_PARTY_CALLEE;
+
+		req.flags.xport = md->conf.srtp[to];
+		req.flags.relay_to = md->conf.relay[to];
+		req.flags.relay_from = md->conf.relay[MC_PARTY__COUNT - 1 - to];
+	}
 	return mc_orch_allocate(md->orch, &req, held_done, c);
 }
 

@@ -3,7 +3,9 @@
  * Parsing of edge.media (see mc_dialog_conf.h): a missing section, an
  * empty one and every missing key mean "as offered".
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +26,30 @@ mc_dialog_conf_defaults(struct mc_dialog_conf *mc)
 	mc->srtp[MC_PARTY_CALLEE] = SDP_XPORT_KEEP;
 }
 
+/* An IPv4 or IPv6 literal under key, if there is one. */
+static int
+conf_addr(const struct dg_conf_node *map, const char *key,
+		struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	const char *s = NULL;
+	int err;
+
+	err = dg_conf_get_string(map, key, &s);
+	if (err < 0 || s == NULL)
+		return err;
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, s, &sin->sin_addr) == 1)
+		sin->sin_family = AF_INET;
+	else if (inet_pton(AF_INET6, s, &sin6->sin6_addr) == 1)
+		sin6->sin6_family = AF_INET6;
+	else
+		return dg_conf_error(dg_conf_map_get(map, key),
+			"'%s' is not an IP address", s);
+	return 0;
+}
+
 static bool
 conf_empty(const struct dg_conf_node *n)
 {
@@ -35,9 +61,9 @@ int
 mc_dialog_conf_parse(const struct dg_conf_node *media,
 		struct mc_dialog_conf *mc)
 {
-	static const char *const keys[] = { "srtp", NULL };
+	static const char *const keys[] = { "srtp", "relay", NULL };
 	static const char *const parties[] = { "caller", "callee", NULL };
-	const struct dg_conf_node *srtp;
+	const struct dg_conf_node *srtp, *relay;
 	struct mc_dialog_conf tmp;
 	unsigned int i, v;
 	int err;
@@ -50,19 +76,27 @@ mc_dialog_conf_parse(const struct dg_conf_node *media,
 	err = dg_conf_map_check_keys(media, keys);
 	if (err < 0)
 		return err;
-	srtp = dg_conf_map_get(media, "srtp");
-	if (srtp == NULL || conf_empty(srtp))
-		return 0;
-	err = dg_conf_map_check_keys(srtp, parties);
-	if (err < 0)
-		return err;
-	for (i = 0; i < MC_PARTY__COUNT; i++) {
-		v = (unsigned int)tmp.srtp[i];
-		err = dg_conf_get_enum(srtp, parties[i], mc_dialog_srtp_names,
-			&v);
+	relay = dg_conf_map_get(media, "relay");
+	if (relay != NULL && !conf_empty(relay)) {
+		err = dg_conf_map_check_keys(relay, parties);
+		for (i = 0; err == 0 && i < MC_PARTY__COUNT; i++)
+			err = conf_addr(relay, parties[i], &tmp.relay[i]);
 		if (err < 0)
 			return err;
-		tmp.srtp[i] = (enum sdp_xport)v;
+	}
+	srtp = dg_conf_map_get(media, "srtp");
+	if (srtp != NULL && !conf_empty(srtp)) {
+		err = dg_conf_map_check_keys(srtp, parties);
+		if (err < 0)
+			return err;
+		for (i = 0; i < MC_PARTY__COUNT; i++) {
+			v = (unsigned int)tmp.srtp[i];
+			err = dg_conf_get_enum(srtp, parties[i],
+				mc_dialog_srtp_names, &v);
+			if (err < 0)
+				return err;
+			tmp.srtp[i] = (enum sdp_xport)v;
+		}
 	}
 	*mc = tmp;
 	return 0;

@@ -5,12 +5,14 @@
  * that offers RTP/SAVP with SDES keys can reach a callee that only speaks
  * RTP/AVP (and the reverse): the relay decrypts on one leg and encrypts
  * with fresh keys of its own on the other. Read from the same file as the
- * rest of the edge section (and from the embedded default).
+ * rest of the edge section (and from the embedded default). A relay with
+ * several addresses can also give each party its own (edge.media.relay).
  */
 #ifndef DRONGO_CONTROLPLANE_EDGE_MC_DIALOG_CONF_H
 #define DRONGO_CONTROLPLANE_EDGE_MC_DIALOG_CONF_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "dg_conf.h"
 #include "sdp.h"
@@ -32,9 +34,14 @@ struct mc_dialog_conf {
 	 * always goes back in the profile its offerer used.
 	 */
 	enum sdp_xport srtp[MC_PARTY__COUNT];
+	/*
+	 * The relay address each party is given, one of drongo-dp's own
+	 * (family 0: its first of the offerer's address family).
+	 */
+	struct sockaddr_storage relay[MC_PARTY__COUNT];
 };
 
-/** The defaults: both parties as offered (no conversion). */
+/** The defaults: both parties as offered (no conversion), default relay address. */
 void mc_dialog_conf_defaults(struct mc_dialog_conf *mc);
 
 /**

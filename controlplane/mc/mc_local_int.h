@@ -59,8 +59,9 @@ struct mc_call {
 	char *offer_sdp;		/* that offer as its sender wrote it */
 	size_t offer_len;
 	enum sdp_xport offer_xport;	/* what the offer asked toward the other */
-	struct dg_shm_addr relay;	/* relay address used by every stream */
-	char relay_txt[INET6_ADDRSTRLEN];
+	/* relay address of each leg (family DG_AF_NONE: not chosen yet) */
+	struct dg_shm_addr relay[2];
+	char relay_txt[2][INET6_ADDRSTRLEN];
 	struct mc_op *op;		/* operation in flight */
 	struct mc_op *deferred;		/* release asked for while op ran */
 	bool linked;			/* in the call hash */

@@ -170,30 +170,79 @@ mc_keys_from_stream(struct mc_keys *k, const struct sdp_stream *st)
 	memcpy(k->k, st->crypto, sizeof(k->k[0]) * st->n_crypto);
 }
 
-/* Relay address of a call: the data plane's first of the peer's family. */
-static int
-mc_call_relay(struct mc_local *l, struct mc_call *call, int af)
+/* Whether the data plane's address a is the address in ss. */
+static bool
+mc_addr_is(const struct dg_shm_addr *a, const struct sockaddr_storage *ss)
 {
-	const struct dg_shm_hdr *hdr = dg_client_hdr(l->c);
-	uint8_t want = af == AF_INET6 ? DG_AF_INET6 : DG_AF_INET;
-	unsigned int i, pick = 0;
+	if (ss->ss_family == AF_INET)
+		return a->family == DG_AF_INET && memcmp(a->addr,
+			&((const struct sockaddr_in *)ss)->sin_addr, 4) == 0;
+	if (ss->ss_family == AF_INET6)
+		return a->family == DG_AF_INET6 && memcmp(a->addr,
+			&((const struct sockaddr_in6 *)ss)->sin6_addr, 16) == 0;
+	return false;
+}
 
-	if (hdr == NULL || hdr->addr_count == 0)
-		return -ENOTCONN;
-	for (i = 0; i < hdr->addr_count && i < DG_SHM_MAX_ADDRS_ALL; i++) {
-		if (dg_shm_addr_at(hdr, i)->family == want) {
+/*
+ * One leg's relay address: the one asked for, which must be among the
+ * data plane's own, or else the data plane's first of family af.
+ */
+static int
+mc_relay_pick(const struct dg_shm_hdr *hdr, int af,
+	      const struct sockaddr_storage *want, struct dg_shm_addr *out)
+{
+	uint8_t fam = af == AF_INET6 ? DG_AF_INET6 : DG_AF_INET;
+	unsigned int i, n = hdr->addr_count, pick = 0;
+
+	if (n > DG_SHM_MAX_ADDRS_ALL)
+		n = DG_SHM_MAX_ADDRS_ALL;
+	if (want->ss_family != 0) {
+		for (i = 0; i < n; i++)
+			if (mc_addr_is(dg_shm_addr_at(hdr, i), want)) {
+				*out = *dg_shm_addr_at(hdr, i);
+				return 0;
+			}
+		return -EADDRNOTAVAIL;
+	}
+	for (i = 0; i < n; i++) {
+		if (dg_shm_addr_at(hdr, i)->family == fam) {
 			pick = i;
 			break;
 		}
 	}
-	call->relay = *dg_shm_addr_at(hdr, pick);
-	if (l->advertise[0] != '\0')
-		snprintf(call->relay_txt, sizeof(call->relay_txt), "%s",
-			 l->advertise);
-	else
-		(void)inet_ntop(call->relay.family == DG_AF_INET6 ? AF_INET6 :
-				AF_INET, call->relay.addr, call->relay_txt,
-				sizeof(call->relay_txt));
+	*out = *dg_shm_addr_at(hdr, pick);
+	return 0;
+}
+
+/* Relay addresses of a new call's legs: o made the offer, the other gets it. */
+static int
+mc_call_relay(struct mc_local *l, struct mc_call *call, int af, unsigned int o,
+	      const struct mc_flags *f)
+{
+	const struct dg_shm_hdr *hdr = dg_client_hdr(l->c);
+	unsigned int L;
+	int err;
+
+	if (hdr == NULL || hdr->addr_count == 0)
+		return -ENOTCONN;
+	err = mc_relay_pick(hdr, af, &f->relay_from, &call->relay[o]);
+	if (err == 0)
+		err = mc_relay_pick(hdr, af, &f->relay_to, &call->relay[1 - o]);
+	if (err < 0) {
+		call->relay[0].family = DG_AF_NONE;
+		call->relay[1].family = DG_AF_NONE;
+		return err;
+	}
+	for (L = 0; L < 2; L++) {
+		if (l->advertise[0] != '\0')
+			snprintf(call->relay_txt[L], sizeof(call->relay_txt[L]),
+				 "%s", l->advertise);
+		else
+			(void)inet_ntop(call->relay[L].family == DG_AF_INET6 ?
+					AF_INET6 : AF_INET, call->relay[L].addr,
+					call->relay_txt[L],
+					sizeof(call->relay_txt[L]));
+	}
 	return 0;
 }
 
@@ -242,7 +291,7 @@ mc_offer_rewrite(struct mc_op *op)
 	ro->xport = op->flags.xport;
 	ro->mux = op->flags.mux;
 	ro->ice_remove = op->flags.ice_remove;
-	ro->origin_addr = op->flags.replace_origin ? call->relay_txt : NULL;
+	ro->origin_addr = op->flags.replace_origin ? call->relay_txt[t] : NULL;
 	ro->rnd = op->l->opts.rnd;
 	ro->rnd_arg = op->l->opts.rnd_arg;
 	ro->n_relay = (uint8_t)call->n_streams;
@@ -251,7 +300,7 @@ mc_offer_rewrite(struct mc_op *op)
 
 		if (s->sid == 0)
 			continue;
-		ro->relay[i].addr = call->relay_txt;
+		ro->relay[i].addr = call->relay_txt[t];
 		ro->relay[i].rtp_port = s->prog.leg[t].relay_rtp_port;
 		ro->relay[i].rtcp_port = s->prog.leg[t].relay_rtcp_port;
 		ro->relay[i].n_keys = s->ours[t].n;
@@ -275,8 +324,9 @@ mc_offer_rewrite(struct mc_op *op)
 		memcpy(s->ours[t].k, res->media[i].keys,
 		       sizeof(res->media[i].keys[0]) * res->media[i].n_keys);
 		if (op->endpoint.ss_family == 0)
-			mc_sockaddr_from_dg(&op->endpoint, call->relay.family,
-					    call->relay.addr,
+			mc_sockaddr_from_dg(&op->endpoint,
+					    call->relay[t].family,
+					    call->relay[t].addr,
 					    s->prog.leg[t].relay_rtp_port);
 	}
 	/* The answer is rewritten against this offer. */
@@ -339,16 +389,17 @@ mc_offer_start(struct mc_local *l, struct mc_call *call, struct mc_op *op,
 		if (st.rejected)
 			continue;
 		if (create) {
-			if (call->relay.family == DG_AF_NONE) {
+			if (call->relay[0].family == DG_AF_NONE) {
 				err = mc_call_relay(l, call, st.addr_numeric ?
-						    st.rtp.ss_family : AF_INET);
+						    st.rtp.ss_family : AF_INET, o,
+						    &req->flags);
 				if (err < 0)
 					return err;
 			}
 			s->sid = mc_sid_next(l);
 			memset(&s->staged, 0, sizeof(s->staged));
-			mc_leg_relay(&s->staged.leg[0], &call->relay);
-			mc_leg_relay(&s->staged.leg[1], &call->relay);
+			mc_leg_relay(&s->staged.leg[0], &call->relay[0]);
+			mc_leg_relay(&s->staged.leg[1], &call->relay[1]);
 			/* Media timeouts start with the answer. */
 			s->staged.latch_window_s = 0;
 			mc_sid_add(l, s);
@@ -405,7 +456,7 @@ mc_answer_start(struct mc_local *l, struct mc_call *call, struct mc_op *op,
 	ro->offer = offer;
 	ro->mux = req->flags.mux;
 	ro->ice_remove = req->flags.ice_remove;
-	ro->origin_addr = req->flags.replace_origin ? call->relay_txt : NULL;
+	ro->origin_addr = req->flags.replace_origin ? call->relay_txt[o] : NULL;
 	ro->rnd = l->opts.rnd;
 	ro->rnd_arg = l->opts.rnd_arg;
 	ro->n_relay = ans->n_media;
@@ -419,7 +470,7 @@ mc_answer_start(struct mc_local *l, struct mc_call *call, struct mc_op *op,
 			goto out;
 		if (s->sid == 0 || st.rejected)
 			continue;
-		ro->relay[i].addr = call->relay_txt;
+		ro->relay[i].addr = call->relay_txt[o];
 		ro->relay[i].rtp_port = s->prog.leg[o].relay_rtp_port;
 		ro->relay[i].rtcp_port = s->prog.leg[o].relay_rtcp_port;
 		ro->relay[i].n_keys = s->ours[o].n;
@@ -491,8 +542,9 @@ mc_answer_start(struct mc_local *l, struct mc_call *call, struct mc_op *op,
 		s->staged.timeout_start_s = l->opts.timeout_start_s;
 		s->staged.timeout_stop_s = l->opts.timeout_stop_s;
 		if (op->endpoint.ss_family == 0)
-			mc_sockaddr_from_dg(&op->endpoint, call->relay.family,
-					    call->relay.addr,
+			mc_sockaddr_from_dg(&op->endpoint,
+					    call->relay[o].family,
+					    call->relay[o].addr,
 					    s->prog.leg[o].relay_rtp_port);
 	}
 	for (i = 0; i < call->n_streams; i++) {

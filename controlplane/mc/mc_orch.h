@@ -50,6 +50,14 @@ struct mc_flags {
 	struct sockaddr_storage received_from;	/* port 0 */
 	bool have_media_address;
 	struct sockaddr_storage media_address;	/* peer address override, port 0 */
+	/*
+	 * Which of the relay's own addresses each side is given, for a relay
+	 * with one address toward the phones and another toward a trunk
+	 * (family 0: the first of the peer's family). Read when an offer
+	 * creates the call; later offers keep the call's addresses.
+	 */
+	struct sockaddr_storage relay_to;	/* toward the side receiving the SDP */
+	struct sockaddr_storage relay_from;	/* toward the side that sent it */
 };
 
 /* One offer or answer. Views must stay valid until the call returns. */

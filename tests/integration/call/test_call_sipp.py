@@ -24,7 +24,9 @@ net_af_packet, everything in network namespaces (names start with dgmc-).
    keys; srtp-peer (libsrtp2) sends SRTP with the caller's key and the
    callee receives the plain payload; RTP from the callee reaches the
    caller as SRTP that authenticates with the answer's key.
-4. RTP caller, SRTP callee (edge.media.srtp.callee: sdes): the reverse.
+4. RTP caller, SRTP callee (edge.media.srtp.callee: sdes): the reverse,
+   with the callee given the relay's second address (edge.media.relay):
+   its SDP and its SRTP carry 10.83.0.3, the caller's 10.83.0.2.
 
 Usage: test_call_sipp.py PATH/TO/drongo [PATH/TO/drongo-dp [PATH/TO/drongo-dpctl [PATH/TO/srtp-peer]]]
 """
@@ -59,6 +61,7 @@ PEER = (os.path.abspath(sys.argv[4]) if len(sys.argv) > 4 else
 INSTANCE = '17'
 NSS = ['dgmc-gw', 'dgmc-a', 'dgmc-b', 'dgmc-dp']
 RELAY = '10.83.0.2'
+RELAY2 = '10.83.0.3'    # the relay's second address (edge.media.relay)
 A, B, EDGE = '10.83.1.2', '10.83.2.2', '10.83.1.1'
 A_MEDIA, B_MEDIA = 30000, 31000
 HTTP_PORT = 8093
@@ -161,7 +164,7 @@ def start_dp(workdir):
     with open(conf, 'w') as f:
         f.write(f"""instance: {INSTANCE}
 port: net_af_packet0
-addresses: [{RELAY}/24]
+addresses: [{RELAY}/24, {RELAY2}/24]
 gateway4: 10.83.0.1
 sessions_per_worker: 1024
 port_min: 44000
@@ -212,8 +215,9 @@ def _port_free(addr):
         s.close()
 
 
-def start_drongo(workdir, tag, media_timeout, srtp=None):
-    """drongo in dgmc-gw; srtp: (caller, callee) of edge.media.srtp."""
+def start_drongo(workdir, tag, media_timeout, srtp=None, callee_relay=None):
+    """drongo in dgmc-gw; srtp: (caller, callee) of edge.media.srtp;
+    callee_relay: edge.media.relay.callee."""
     stop('drongo')
     # A stopped drongo's io_uring lets go of its sockets a moment later.
     deadline = time.time() + 5
@@ -225,6 +229,8 @@ def start_drongo(workdir, tag, media_timeout, srtp=None):
     if srtp is not None:
         policy = (f'  media:\n    srtp:\n      caller: {srtp[0]}\n'
                   f'      callee: {srtp[1]}\n')
+        if callee_relay is not None:
+            policy += f'    relay:\n      callee: {callee_relay}\n'
     with open(conf, 'w') as f:
         f.write(f"""node:
   role: edge
@@ -554,8 +560,9 @@ def scenario_timeout(workdir):
     check(doc.get('count') == 0, f'no proxy dialog after the media timeout: {doc}')
 
 
-def scenario_srtp(workdir, caller_srtp):
-    """One side SRTP (srtp-peer, libsrtp2), the other plain RTP (python)."""
+def scenario_srtp(workdir, caller_srtp, callee_relay=RELAY):
+    """One side SRTP (srtp-peer, libsrtp2), the other plain RTP (python);
+    the callee is given the relay address callee_relay."""
     our_key = bytes(range(1, 31))
     inline = base64.b64encode(our_key).decode()
     srtp_attr = f'crypto:1 {SUITE} inline:{inline}'
@@ -579,8 +586,9 @@ def scenario_srtp(workdir, caller_srtp):
     answer = sdp_of(ok) if ok else (None, None, None, [])
     plain, secure = (offer, answer) if caller_srtp else (answer, offer)
     what = 'caller SRTP, callee RTP' if caller_srtp else 'caller RTP, callee SRTP'
-    check(offer[0] == RELAY and answer[0] == RELAY,
-          f'{what}: both sides see the relay: {offer[:2]} {answer[:2]}')
+    check(offer[0] == callee_relay and answer[0] == RELAY,
+          f'{what}: both sides see the relay, the callee at {callee_relay}: '
+          f'{offer[:2]} {answer[:2]}')
     check(plain[2] == 'RTP/AVP' and plain[3] == [],
           f'{what}: the RTP side sees RTP/AVP without keys: {plain}')
     relay_key = None
@@ -597,6 +605,8 @@ def scenario_srtp(workdir, caller_srtp):
     # Which relay port each side sends to and hears from.
     s_ns, s_ip, s_port, s_relay = (('dgmc-a', A, a_port, answer[1]) if caller_srtp
                                    else ('dgmc-b', B, b_port, offer[1]))
+    s_addr, p_addr = ((RELAY, callee_relay) if caller_srtp
+                      else (callee_relay, RELAY))
     p_ns, p_ip, p_port, p_relay = (('dgmc-b', B, b_port, offer[1]) if caller_srtp
                                    else ('dgmc-a', A, a_port, answer[1]))
     n = 20
@@ -604,7 +614,7 @@ def scenario_srtp(workdir, caller_srtp):
     rx = in_ns(p_ns, udp_recv, (p_ip, p_port), n, 8)
     time.sleep(0.3)
     r = peer(s_ns, 'send', '--bind', f'{s_ip}:{s_port}', '--to',
-             f'{RELAY}:{s_relay}', '--suite', SUITE, '--key', our_key.hex(),
+             f'{s_addr}:{s_relay}', '--suite', SUITE, '--key', our_key.hex(),
              '--count', str(n), '--first', '100', '--ssrc', '0x5eed0001',
              '--gap-us', '20000')
     check(r.returncode == 0, f'{what}: srtp-peer send: {r.stderr.strip()}')
@@ -613,7 +623,7 @@ def scenario_srtp(workdir, caller_srtp):
     check([g[0] for g in got] == want,
           f'{what}: SRTP in, RTP out: {len(got)} of {n} decrypted packets '
           f'arrived intact')
-    check({g[1] for g in got} == {(RELAY, p_relay)},
+    check({g[1] for g in got} == {(p_addr, p_relay)},
           f'{what}: RTP came from the relay: {({g[1] for g in got})}')
     # RTP side -> relay -> SRTP side: authenticates with the relay's key.
     rp = peer_start(s_ns, 'recv', '--bind', f'{s_ip}:{s_port}', '--suite',
@@ -621,7 +631,7 @@ def scenario_srtp(workdir, caller_srtp):
                     '--timeout-ms', '8000')
     check(peer_ready(rp), f'{what}: srtp-peer recv ready')
     pkts = [peer_packet(300 + i, 0x0b0b5eed) for i in range(n)]
-    ns_result(in_ns(p_ns, udp_send, (p_ip, p_port), (RELAY, p_relay), pkts,
+    ns_result(in_ns(p_ns, udp_send, (p_ip, p_port), (p_addr, p_relay), pkts,
                     0.02))
     out, err = rp.communicate(timeout=20)
     lines = [l for l in out.splitlines() if l.startswith('pkt ')]
@@ -630,7 +640,7 @@ def scenario_srtp(workdir, caller_srtp):
     check(len(lines) == n and ok_hex == [p.hex() for p in pkts],
           f'{what}: RTP in, SRTP out: {len(ok_hex)} of {n} authenticated '
           f'with the answer\'s key and decrypted intact ({len(lines)} seen)')
-    check(all(f'src={RELAY}:{s_relay} ' in l for l in lines),
+    check(all(f'src={s_addr}:{s_relay} ' in l for l in lines),
           f'{what}: SRTP came from the relay')
     doc = api('/api/media/sessions')
     api_srtp = None
@@ -655,8 +665,8 @@ def test(workdir):
     scenario_timeout(workdir)
     start_drongo(workdir, 'srtp-caller', 20, ('as-offered', 'rtp'))
     scenario_srtp(workdir, True)
-    start_drongo(workdir, 'srtp-callee', 20, ('as-offered', 'sdes'))
-    scenario_srtp(workdir, False)
+    start_drongo(workdir, 'srtp-callee', 20, ('as-offered', 'sdes'), RELAY2)
+    scenario_srtp(workdir, False, RELAY2)
     p = stop('drongo')
     check(p is not None and p.returncode == 0,
           f'drongo stopped cleanly: {p.returncode if p else None}')

@@ -40,6 +40,7 @@ static struct sip_msg pmsg;
 static char fwd[8][4096];		/* what the "proxy" was handed */
 static unsigned int n_fwd;
 static uint16_t next_port = 30000;
+static struct dg_msg last_create;	/* the last SESSION_CREATE served */
 
 /* The proxy's part: keep the dialog of an initial INVITE, record all. */
 static void
@@ -81,6 +82,7 @@ serve(void)
 		a.hdr.session_id = m.hdr.session_id;
 		a.u.ack.cmd_type = m.hdr.type;
 		if (m.hdr.type == DG_MSG_SESSION_CREATE) {
+			last_create = m;
 			a.u.ack.leg[0].rtp = next_port;
 			a.u.ack.leg[1].rtp = next_port + 2;
 			next_port += 4;
@@ -132,13 +134,13 @@ static const char invite_fmt[] =
 	"Max-Forwards: 70\r\n"
 	"From: <sip:alice@example.com>;tag=a1\r\n"
 	"To: <sip:bob@example.com>%s\r\n"
-	"Call-ID: mcd-1\r\nCSeq: %u INVITE\r\n"
+	"Call-ID: %s\r\nCSeq: %u INVITE\r\n"
 	"Contact: <sip:alice@198.51.100.1:5061>\r\n"
 	"Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s";
 
 static const char ok_fmt[] =
 	"SIP/2.0 200 OK\r\n"
-	"Via: SIP/2.0/UDP 198.51.100.1:5061;branch=z9hG4bK-%s\r\n"
+	"Via: SIP/2.0/UDP 198.51.100.1:5061;branch=z9hG4bK-mcd-1-%s\r\n"
 	"From: <sip:alice@example.com>;tag=a1\r\n"
 	"To: <sip:bob@example.com>;tag=b1\r\n"
 	"Call-ID: mcd-1\r\nCSeq: %u INVITE\r\n"
@@ -160,14 +162,21 @@ static const char srtp_reoffer[] =
 	"inline:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e\r\n";
 
 static void
+send_invite_cid(unsigned int cseq, const char *cid, const char *sdp)
+{
+	char text[2048], branch[32];
+
+	snprintf(branch, sizeof(branch), "%s-i%u", cid, cseq);
+	snprintf(text, sizeof(text), invite_fmt, branch,
+		cseq > 1 ? ";tag=b1" : "", cid, cseq, strlen(sdp), sdp);
+	rx_from(CALLER_PORT, text);
+}
+
+static void
 send_invite(unsigned int cseq, const char *to_tag, const char *sdp)
 {
-	char text[2048], branch[16];
-
-	snprintf(branch, sizeof(branch), "i%u", cseq);
-	snprintf(text, sizeof(text), invite_fmt, branch, to_tag, cseq,
-		strlen(sdp), sdp);
-	rx_from(CALLER_PORT, text);
+	assert_true((cseq > 1) == (to_tag[0] != '\0'));
+	send_invite_cid(cseq, "mcd-1", sdp);
 }
 
 static void
@@ -330,6 +339,68 @@ test_policy_and_sessions(void **state)
 	assert_int_equal(st.rewritten, 2);
 }
 
+/*
+ * edge.media.relay: on a relay with two addresses each party is given its
+ * own, in its SDP and in the session programmed into the data plane; an
+ * address the data plane does not have refuses the call (503).
+ */
+static void
+test_relay_per_party(void **state)
+{
+	struct mc_dialog_conf conf;
+	struct sockaddr_in *sin;
+	struct mc_dialog_stats st;
+	char err[256];
+
+	(void)state;
+	/* A second relay address, as drongo-dp publishes them. */
+	mc_dialog_destroy(md);
+	region.reg.hdr->addrs[1] = region.reg.hdr->addrs[0];
+	region.reg.hdr->addrs[1].addr[0] = 198;
+	region.reg.hdr->addrs[1].addr[1] = 51;
+	region.reg.hdr->addrs[1].addr[2] = 100;
+	region.reg.hdr->addrs[1].addr[3] = 9;
+	region.reg.hdr->addr_count = 2;
+	assert_int_equal(mc_local_create(&orch, NULL,
+		&(struct mc_local_opts){ .instance = region.instance }, err,
+		sizeof(err)), 0);
+	assert_int_equal(mc_dialog_create(&md, &loop, orch, dialogs, proxy_rx,
+		NULL), 0);
+	sip_dialogs_set_media(dialogs, &mc_dialog_media_ops, md);
+	mc_dialog_conf_defaults(&conf);
+	sin = (struct sockaddr_in *)&conf.relay[MC_PARTY_CALLEE];
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(0xc6336409);	/* 198.51.100.9 */
+	mc_dialog_set_conf(md, &conf);
+
+	memset(&last_create, 0, sizeof(last_create));
+	send_invite(1, "", rtp_answer);
+	(void)serve();
+	/* Leg 0 is the caller's (the first offerer), leg 1 the callee's. */
+	assert_int_equal(last_create.hdr.type, DG_MSG_SESSION_CREATE);
+	assert_int_equal(last_create.u.session.leg[0].relay_addr[0], 192);
+	assert_int_equal(last_create.u.session.leg[1].relay_addr[0], 198);
+	assert_int_equal(last_create.u.session.leg[1].relay_addr[3], 9);
+	assert_int_equal(n_fwd, 1);
+	assert_non_null(strstr(body_of(fwd[0]), "c=IN IP4 198.51.100.9\r\n"));
+	send_ok(1, rtp_answer);
+	(void)serve();
+	assert_int_equal(n_fwd, 2);
+	assert_non_null(strstr(body_of(fwd[1]), "c=IN IP4 192.0.2.1\r\n"));
+
+	/* An address drongo-dp does not have: no call, 503. */
+	sin->sin_addr.s_addr = htonl(0xcb00710a);	/* 203.0.113.10 */
+	mc_dialog_set_conf(md, &conf);
+	memset(&last_create, 0, sizeof(last_create));
+	send_invite_cid(1, "mcd-2", rtp_answer);
+	(void)serve();
+	assert_int_equal(n_fwd, 2);
+	assert_int_equal(last_create.hdr.type, 0);
+	mc_dialog_stats_get(md, &st);
+	assert_int_equal(st.refused, 1);
+	assert_int_equal(mc_dialog_sip_code(-EADDRNOTAVAIL), 503);
+}
+
 /* A re-INVITE that arrives while a listing's query runs waits for it. */
 static void
 test_reinvite_waits_for_query(void **state)
@@ -375,6 +446,8 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(test_reinvite_waits_for_query,
 			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relay_per_party, setup,
+			teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

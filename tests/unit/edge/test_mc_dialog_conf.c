@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <cmocka.h>
 
@@ -76,6 +78,39 @@ test_values(void **state)
 	assert_string_equal(mc_dialog_srtp_names[SDP_XPORT_SDES], "sdes");
 }
 
+/* edge.media.relay: an address per party, IPv4 or IPv6, or none. */
+static void
+test_relay(void **state)
+{
+	const struct sockaddr_in *sin;
+	const struct sockaddr_in6 *sin6;
+	struct mc_dialog_conf mc;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(load("edge:\n  media:\n    relay:\n"
+		"      caller: 10.0.0.2\n      callee: \"2001:db8::7\"\n", &mc, err,
+		sizeof(err)), 0);
+	sin = (const struct sockaddr_in *)&mc.relay[MC_PARTY_CALLER];
+	sin6 = (const struct sockaddr_in6 *)&mc.relay[MC_PARTY_CALLEE];
+	assert_int_equal(sin->sin_family, AF_INET);
+	assert_int_equal(ntohl(sin->sin_addr.s_addr), 0x0a000002);
+	assert_int_equal(sin6->sin6_family, AF_INET6);
+	assert_int_equal(sin6->sin6_addr.s6_addr[0], 0x20);
+	assert_int_equal(sin6->sin6_addr.s6_addr[15], 0x07);
+	assert_int_equal(mc.srtp[MC_PARTY_CALLER], SDP_XPORT_KEEP);
+	assert_int_equal(load("edge:\n  media:\n    relay:\n"
+		"      callee: 10.0.0.3\n", &mc, err, sizeof(err)), 0);
+	assert_int_equal(mc.relay[MC_PARTY_CALLER].ss_family, 0);
+	assert_int_equal(mc.relay[MC_PARTY_CALLEE].ss_family, AF_INET);
+	assert_int_equal(load("edge:\n  media:\n    relay:\n"
+		"      caller: relay.example.com\n", &mc, err, sizeof(err)),
+		-EINVAL);
+	assert_non_null(strstr(err, "t.yaml:4:"));
+	assert_non_null(strstr(err, "not an IP address"));
+	assert_int_equal(mc.relay[MC_PARTY_CALLER].ss_family, 0);
+}
+
 /* A bad value, an unknown key or a wrong shape fails with file:line. */
 static void
 test_errors(void **state)
@@ -133,6 +168,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_absent_means_as_offered),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_relay),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_files),
 	};
