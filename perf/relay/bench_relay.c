@@ -15,19 +15,20 @@
  *  sendmmsg; a receiver thread reads with recvmmsg, checks every packet
  *  (length, trial, stream, that it came from the relay port the stream
  *  must leave from, on the socket it must reach) and counts per stream.
- *  Search: one trial flat out, then halving and bisection for the highest
+ *  Search: two trials flat out, then halving and bisection for the highest
  *  rate with loss <= 0.1 %, no wrong or duplicate packet and an offered
- *  rate within 5 % of the target; a failed trial is run once more. Then a
- *  trial at FIXED packets per second per stream (50: 20 ms ptime) for the
- *  CPU the relay uses at a realistic load and the one-way latency. CPU is
- *  utime+stime of --cpu-pid from /proc over each trial, and each CPU's busy
- *  time from /proc/stat (softirq included, which is where much of a
- *  kernel relay's work is done).
+ *  rate within 5 % of the target; a failed trial is run once more, and with
+ *  --refresh every session is made anew after it. Then a trial at
+ *  --fixed-rate packets per second for the CPU the relay uses at a common
+ *  load and the one-way latency. CPU is utime+stime of --cpu-pid from /proc
+ *  over each trial, and each CPU's busy and softirq time from /proc/stat
+ *  (much of a kernel-socket relay's work is done in softirq).
  *
  *  --direct ADDR sends straight to receiver sockets bound to ADDR in
  *  --rx-netns (no relay, no ng): the generator's own ceiling.
  *
- * Output: a line per trial on stderr, one summary line on stdout.
+ * Output: a line per trial on stderr, one summary line on stdout. Usage:
+ * see bench_usage(); perf/relay/run.sh runs it against both relays.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1273,10 +1274,8 @@ main(int argc, char **argv)
 			return 1;
 	}
 	close(orig);
-	if (strcmp(b.mode, "latency") == 0) {
-		b.nstreams = 0;
+	if (strcmp(b.mode, "latency") == 0)
 		return bench_latency(&b);
-	}
 	if (strcmp(b.mode, "rate") != 0) {
 		bench_usage();
 		return 2;
