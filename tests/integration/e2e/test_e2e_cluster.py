@@ -135,9 +135,9 @@ def dp_sessions(k):
                re.findall(r'^worker=\d+ sessions=(\d+)', r.stdout, re.M))
 
 
-def common_yaml(name, http, redis_port, cluster_extra=''):
+def common_yaml(name, http, redis_port, cluster_extra='', level='info'):
     return (f'http:\n  listen:\n    - 127.0.0.1:{http}\n'
-            'log:\n  level: info\n'
+            f'log:\n  level: {level}\n'
             f'redis:\n  address: 127.0.0.1:{redis_port}\n'
             '  backoff_min: 50ms\n  backoff_max: 300ms\n'
             f'cluster:\n  id: {name}\n  heartbeat_interval: 300ms\n'
@@ -153,7 +153,8 @@ def media_node(workdir, k, redis_port):
                 f'sip:\n  listen:\n    - udp:127.0.0.1:{sip}\n'
                 f'media:\n  ng_listen: 127.0.0.1:{ng}\n'
                 f'  dp_instance: {INSTANCES[k]}\n  timeout: 120s\n'
-                + common_yaml(name, http, redis_port, '  capacity: 1000\n'))
+                + common_yaml(name, http, redis_port, '  capacity: 1000\n',
+                              'debug'))
     n.ng, n.id = ng, name
     return n
 
@@ -671,6 +672,8 @@ def main():
     except Exception as e:
         failures.append(f'{type(e).__name__}: {e}')
         print('ERROR:', type(e).__name__, e)
+    except SystemExit:
+        failures.append('terminated (SIGTERM)')
     finally:
         cleanup()
     failures.extend(cl.failures)
