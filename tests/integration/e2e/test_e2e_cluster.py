@@ -496,7 +496,7 @@ def step5_edge_dies(work, edges, media, lb, edge_of):
         return lb_edges(lb)[vname]['state'] == 'down'
     check(cl.wait_for(down, 5, 0.02), f'the lb takes {vname} out')
     took = time.time() - t_kill
-    bound = (DOWN_AFTER + 1) * PROBE_MS / 1000.0 + 0.3
+    bound = (DOWN_AFTER + 1) * PROBE_MS / 1000.0 + 0.6
     check(took <= bound, f'out {took:.2f}s after the kill (bound {bound:.2f}s)')
     sent_at_down = lb_edges(lb)[vname]['requests']
     for p in uacs + [uas]:
@@ -685,7 +685,10 @@ def main():
                 print(open(path).read()[-2500:])
         print(f'{len(failures)} failure(s); work dir kept: {workdir}')
         return 1
-    shutil.rmtree(workdir, ignore_errors=True)
+    if os.environ.get('DGE2E_KEEP'):
+        print(f'work dir kept: {workdir}')
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
     print('OK')
     return 0
 
