@@ -44,7 +44,6 @@ import re
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,6 +52,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 INTEG = os.path.dirname(HERE)
 sys.path.insert(0, INTEG)
 from drongo_harness import free_port  # noqa: E402
+import dp_node  # noqa: E402
 
 
 def _load(name, rel):
@@ -96,43 +96,19 @@ def sh(cmd, check_rc=True):
 # --- the cluster --------------------------------------------------------------
 
 def setup_netns(k):
-    ns = NSS[k]
-    sh(f'ip netns add {ns}')
-    sh(f'ip -n {ns} link set lo up')
-    sh(f'ip netns exec {ns} sysctl -qw net.ipv6.conf.all.disable_ipv6=1')
-    sh(f'ip -n {ns} link add dge2e-d{k} type veth peer name dge2e-g{k}')
-    for dev in (f'dge2e-d{k}', f'dge2e-g{k}'):
-        sh(f'ip -n {ns} link set {dev} up')
-    sh(f'ip -n {ns} addr add 10.83.{k}.1/24 dev dge2e-g{k}')
+    dp_node.netns_veth(NSS[k], f'dge2e-d{k}', f'dge2e-g{k}', f'10.83.{k}.1/24')
 
 
 def start_dp(workdir, k):
-    conf = os.path.join(workdir, f'dp{k}.yaml')
-    with open(conf, 'w') as f:
-        f.write(f'instance: {INSTANCES[k]}\nport: net_af_packet0\n'
-                f'addresses: [10.83.{k}.2/24]\ngateway4: 10.83.{k}.1\n'
-                'sessions_per_worker: 256\nport_min: 44000\nport_max: 44511\n'
-                'mbufs: 2047\nsteering: auto\nsrtp: off\n')
-    log = open(os.path.join(workdir, f'dp{k}.log'), 'w')
-    # One worker each; each node's main lcore shares the other's worker
-    # core, as in tests/integration/cluster (2 vCPUs).
-    cl.procs[f'dp{k}'] = subprocess.Popen(
-        ['ip', 'netns', 'exec', NSS[k], DP, '-c', conf, '--',
-         '--no-huge', '--no-pci', '-l', '0-1', f'--main-lcore={k - 1}',
-         '-m', '128', f'--file-prefix=dge2e-{k}', '--log-level=lib.eal:error',
-         f'--vdev=net_af_packet0,iface=dge2e-d{k},qpairs=2'],
-        stdout=log, stderr=subprocess.STDOUT)
-    return log.name
+    # Each node's main lcore shares the other's worker core (2 vCPUs).
+    cl.procs[f'dp{k}'], logpath = dp_node.start(
+        DP, workdir, f'dp{k}', NSS[k], f'dge2e-d{k}', INSTANCES[k],
+        f'10.83.{k}.2/24', f'10.83.{k}.1', f'dge2e-{k}', k - 1)
+    return logpath
 
 
 def dp_sessions(k):
-    """Sessions in drongo-dp k, or None when it does not answer."""
-    r = subprocess.run([DPCTL, '--instance', INSTANCES[k], 'stats'],
-                       capture_output=True, text=True, timeout=30)
-    if r.returncode != 0:
-        return None
-    return sum(int(m) for m in
-               re.findall(r'^worker=\d+ sessions=(\d+)', r.stdout, re.M))
+    return dp_node.sessions(DPCTL, INSTANCES[k])
 
 
 def common_yaml(name, http, redis_port, cluster_extra='', level='info'):
