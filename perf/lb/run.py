@@ -26,7 +26,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCEN = os.path.join(os.path.dirname(HERE), "proxy")
 DOMAIN = "perf.local"
-RATES = [500, 1000, 1500, 2000, 2500, 3000, 4000, 5000]
+RATES = [500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 7000, 8000, 10000]
 TICK = os.sysconf("SC_CLK_TCK")
 LB_IP = "127.0.0.70"
 EDGE_IPS = ["127.0.0.71", "127.0.0.72", "127.0.0.73"]
