@@ -4,6 +4,7 @@
  * Read directly: the callbacks run on the loop thread that owns the
  * balancer.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -24,6 +25,10 @@ cp_lb_http_init(struct cp_lb_http *h, const struct sip_lb *lb)
 	h->edges.name = "/api/lb/edges";
 	h->edges.fn = cp_lb_http_edges;
 	h->edges.arg = h;
+	h->health.kind = HTTP_PROVIDER_HEALTH;
+	h->health.name = "edges";
+	h->health.fn = cp_lb_http_health;
+	h->health.arg = h;
 }
 
 int
@@ -36,15 +41,40 @@ cp_lb_http_register(struct cp_lb_http *h, struct http_registry *r)
 		return err;
 	err = http_registry_add(r, &h->edges);
 	if (err < 0)
-		http_registry_remove(r, &h->metrics);
+		goto out_metrics;
+	err = http_registry_add(r, &h->health);
+	if (err < 0)
+		goto out_edges;
+	return 0;
+out_edges:
+	http_registry_remove(r, &h->edges);
+out_metrics:
+	http_registry_remove(r, &h->metrics);
 	return err;
 }
 
 void
 cp_lb_http_unregister(struct cp_lb_http *h, struct http_registry *r)
 {
+	http_registry_remove(r, &h->health);
 	http_registry_remove(r, &h->edges);
 	http_registry_remove(r, &h->metrics);
+}
+
+int
+cp_lb_http_health(void *arg, struct http_buf *out)
+{
+	const struct cp_lb_http *h = arg;
+	const struct sip_lb_edge *e;
+	unsigned int i, n, up = 0;
+
+	e = sip_lb_edges(h->lb, &n);
+	for (i = 0; i < n; i++)
+		up += e[i].health.up ? 1 : 0;
+	if (up > 0)
+		return 0;
+	http_buf_printf(out, "no healthy edge (0 of %u up)", n);
+	return -EHOSTDOWN;
 }
 
 /* One family with a sample per edge, the value read by field. */

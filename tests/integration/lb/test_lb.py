@@ -35,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -541,10 +542,16 @@ def test_lb_answers(lb, edges):
         e.proc.wait()
     for name in lb.edges():
         lb.wait_state(name, "down", 5.0)
+    try:
+        urllib.request.urlopen("http://%s:%d/health" % (LB_IP, lb.http_port), timeout=5)
+        raise AssertionError("/health up with no edge")
+    except urllib.error.HTTPError as e:
+        body = json.loads(e.read().decode())
+        assert e.code == 503 and "edges" in body["down"], body
     r = send_raw(lb, raw_request("INVITE", "sip:9001@%s" % DOMAIN, cid="raw-503"))
     assert first_line(r).startswith("SIP/2.0 503"), r
     assert hdr(r, "Retry-After") == ["7"], r
-    print("ok lb answers: OPTIONS 200, Max-Forwards 0 483, forged response dropped, no edge 503")
+    print("ok lb answers: OPTIONS 200, Max-Forwards 0 483, forged response dropped, no edge 503 and /health 503")
 
 
 def main():
@@ -577,6 +584,8 @@ def main():
         lb = Lb(binary, [e.fixed_port for e in edges])
         for name in lb.edges():
             lb.wait_state(name, "up", 3.0)
+        health = http_json(lb.http_port, "/health")
+        assert health["status"] == "ready" and health["checks"]["edges"]["up"], health
         where = test_spread_and_stickiness(work, lb, trunk_port)
         test_cancel(work, lb, trunk_port)
         test_kill_and_return(work, binary, lb, edges, trunk_port, where)
