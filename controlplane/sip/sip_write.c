@@ -125,8 +125,8 @@ sip_msg_write(const struct sip_msg *msg, const struct sip_edits *ed,
 	const char *run = NULL, *run_end = NULL;
 	struct dg_pl route_left = DG_PL_NULL;
 	unsigned int i, via_pop = 0, route_pop = 0, via_push = 0, rr_push = 0;
-	bool wrote_cl = false;
-	uint16_t k;
+	bool wrote_cl = false, rr_after_vias;
+	uint16_t k, last_via = 0;
 
 	if (ed == NULL)
 		ed = &none;
@@ -172,15 +172,31 @@ sip_msg_write(const struct sip_msg *msg, const struct sip_edits *ed,
 
 		w_put(&w, msg->buf.p, (size_t)(hs - msg->buf.p));
 	}
+	/*
+	 * A first Record-Route goes below the last Via line: between Via
+	 * lines it would split the Via list, which peers that copy "the
+	 * Vias" as a block (to build a response) get wrong.
+	 */
+	for (k = 0; k < msg->n_hdrs; k++)
+		if (msg->hdrs[k].id == SIP_HDR_VIA)
+			last_via = (uint16_t)(k + 1);
+	rr_after_vias = rr_push && rr1 == NULL && last_via > 0;
 	if (via_push)
 		w_pushes(&w, ed, SIP_EDIT_VIA_PUSH, "Via");
-	if (rr_push && rr1 == NULL)
+	if (rr_push && rr1 == NULL && !rr_after_vias)
 		w_pushes(&w, ed, SIP_EDIT_RR_PUSH, "Record-Route");
 
 	for (k = 0; k < msg->n_hdrs; k++) {
 		const struct sip_hdr *h = &msg->hdrs[k];
 		bool keep = true;
 
+		if (rr_after_vias && k == last_via) {
+			if (run != NULL) {
+				w_put(&w, run, (size_t)(run_end - run));
+				run = NULL;
+			}
+			w_pushes(&w, ed, SIP_EDIT_RR_PUSH, "Record-Route");
+		}
 		if (h == rr1 && rr_push) {
 			keep = false;
 		} else if (deleted(ed, h)) {
@@ -225,6 +241,8 @@ sip_msg_write(const struct sip_msg *msg, const struct sip_edits *ed,
 	}
 	if (run != NULL)
 		w_put(&w, run, (size_t)(run_end - run));
+	if (rr_after_vias && last_via == msg->n_hdrs)
+		w_pushes(&w, ed, SIP_EDIT_RR_PUSH, "Record-Route");
 
 	if (mf != NULL && mf1 == NULL)
 		w_num_hdr(&w, DG_PL("Max-Forwards"), mf->num);

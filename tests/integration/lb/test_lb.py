@@ -286,8 +286,9 @@ def test_cancel(work, lb, trunk_port):
         assert len(set(by.values())) == 1, (cid, by)
     got487 = sum(1 for d, m in parse_trace(uac.msg)
                  if d == "rx" and first_line(m).startswith("SIP/2.0 487"))
-    print("ok %d CANCELs each through the edge of its INVITE (200 to each; "
-          "%d 487s routed back)" % (n, got487))
+    assert got487 == n, "%d of %d 487s came back" % (got487, n)
+    print("ok %d CANCELs each through the edge of its INVITE (200 to each, "
+          "487 back through the balancer)" % n)
 
 
 def test_kill_and_return(work, binary, lb, edges, trunk_port, where):

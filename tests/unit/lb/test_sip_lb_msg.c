@@ -199,8 +199,8 @@ test_record_route_bytes(void **state)
 	snprintf(want, sizeof(want),
 		"INVITE sip:bob@example.com SIP/2.0\r\n"
 		"Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKlbfedcba9876543210\r\n"
-		"Record-Route: <sip:lbftoken@192.0.2.10:5060;lr>\r\n"
 		"Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK-i1;rport\r\n"
+		"Record-Route: <sip:lbftoken@192.0.2.10:5060;lr>\r\n"
 		"Max-Forwards: 69\r\n"
 		"From: <sip:alice@example.com>;tag=a1\r\n"
 		"To: <sip:bob@example.com>\r\n"

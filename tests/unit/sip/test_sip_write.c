@@ -81,15 +81,15 @@ test_write_identity(void **state)
 	}
 }
 
-/* A proxy's edits give exactly these bytes. */
+/* A proxy's edits give exactly these bytes (a first Record-Route below the Vias). */
 static void
 test_write_proxy_edits(void **state)
 {
 	static const char want[] =
 		"INVITE sip:bob@192.0.2.4:5062 SIP/2.0\r\n"
 		"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKedge1;rport\r\n"
-		"Record-Route: <sip:192.0.2.1;lr>\r\n"
 		"Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bKnashds8\r\n"
+		"Record-Route: <sip:192.0.2.1;lr>\r\n"
 		"Max-Forwards: 69\r\n"
 		"Route: <sip:p2.example.com;lr>\r\n"
 		"To: Bob <sip:bob@biloxi.example.com>\r\n"
