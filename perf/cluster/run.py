@@ -45,6 +45,8 @@ LB_IP = '127.0.11.1'
 EDGE_IPS = ['127.0.11.11', '127.0.11.12', '127.0.11.13']
 UAS_IP, UAC_IP = '127.0.11.20', '127.0.11.21'
 USER = 'bob'
+# CPU per call is compared at this rate, which every step passes here.
+REF_RATE = 2000
 
 
 def edge_conf(ip, port, uas_port, sock):
@@ -117,7 +119,14 @@ def main():
             sys.exit('%s is needed (scripts/install-deps.sh)' % tool)
     work = tempfile.mkdtemp(prefix='dgcl-perf-')
     redis = redisrun.Redis(work)
-    nodes, results = [], {}
+    nodes, results, at_ref = [], {}, {}
+
+    def measured(label, rate, out):
+        if rate == REF_RATE:
+            at_ref.setdefault(label, [c / out[0] * 1e6 for c in out[3]]
+                              if out[0] else None)
+        return out
+
     try:
         uas_port = lbrun.free_port(UAS_IP)
         edges = [(ip, lbrun.free_port(ip)) for ip in EDGE_IPS]
@@ -139,22 +148,25 @@ def main():
                           % (n, 's' if n > 1 else '',
                              'the trunk route' if kind == 'route'
                              else 'a user registered in Redis'), flush=True)
-                    results[label] = lbrun.ladder(label, lambda r: step(
-                        work, label, '%s:%d' % (LB_IP, lport), uas_port, procs,
-                        service, r, secs))
+                    results[label] = lbrun.ladder(label, lambda r: measured(
+                        label, r, step(work, label, '%s:%d' % (LB_IP, lport),
+                                       uas_port, procs, service, r, secs)))
             finally:
                 lb.stop()
         print()
-        print('| edges | route calls/s | registered-user calls/s | ratio user/route '
-              '| CPU per user call: lb, edges (sum), redis (us) |')
-        print('|---|---|---|---|---|')
+        print('| edges | route calls/s | user calls/s | ratio user/route '
+              '| at %d/s, CPU per call (us): lb route / user | edges (sum) '
+              'route / user | redis route / user |' % REF_RATE)
+        print('|---|---|---|---|---|---|---|')
         for n in (1, 2, 3):
             rt, us = results['route%d' % n], results['user%d' % n]
-            print('| %d | %s | %s | %s | %s |' % (
+            cr, cu = at_ref.get('route%d' % n), at_ref.get('user%d' % n)
+            print('| %d | %s | %s | %s | %s | %s | %s |' % (
                 n, rt[0] if rt else '-', us[0] if us else '-',
                 '%.2f' % (us[0] / rt[0]) if rt and us else '-',
-                '%.1f, %.1f, %.1f' % (us[1][0], sum(us[1][1:-1]), us[1][-1])
-                if us else '-'))
+                '%.1f / %.1f' % (cr[0], cu[0]) if cr and cu else '-',
+                '%.1f / %.1f' % (sum(cr[1:-1]), sum(cu[1:-1])) if cr and cu else '-',
+                '%.1f / %.1f' % (cr[-1], cu[-1]) if cr and cu else '-'))
     finally:
         for x in nodes:
             x.stop()
