@@ -161,15 +161,61 @@ mc_call_rollback(struct mc_local *l, struct mc_call *call)
 	}
 }
 
+static void mc_soon_arm(struct mc_local *l, bool restart);
+
 static void
 mc_poll_arm(struct mc_local *l, unsigned int ms)
 {
 	if (l->loop == NULL)
 		return;
+	if (ms == MC_POLL_BUSY_MS)
+		mc_soon_arm(l, true);
 	if (uring_timer_pending(&l->timer) &&
 	    l->timer.deadline <= uring_timers_now(&l->loop->timers) + ms)
 		return;
 	(void)uring_timer_start(&l->loop->timers, &l->timer, ms);
+}
+
+static void
+mc_soon_done(struct uring_req *req, int res, uint32_t flags)
+{
+	struct mc_soon *s = (struct mc_soon *)req;
+	struct mc_local *l = s->l;
+
+	(void)res;
+	(void)flags;
+	s->armed = false;
+	if (l == NULL) {
+		free(s);
+		return;
+	}
+	(void)mc_local_poll(&l->base);
+	if (l->ops > 0 && s->left > 0)
+		mc_soon_arm(l, false);
+}
+
+/* A look at the rings MC_SOON_US from now (restart: a new run of looks). */
+static void
+mc_soon_arm(struct mc_local *l, bool restart)
+{
+	struct mc_soon *s = l->soon;
+	struct io_uring_sqe *sqe;
+
+	if (s == NULL)
+		return;
+	if (restart)
+		s->left = MC_SOON_MAX;
+	if (s->armed || s->left == 0)
+		return;
+	sqe = uring_loop_sqe(l->loop);
+	if (sqe == NULL)
+		return;
+	s->ts.tv_sec = 0;
+	s->ts.tv_nsec = (long long)MC_SOON_US * 1000;
+	io_uring_prep_timeout(sqe, &s->ts, 0, 0);
+	uring_sqe_set_req(sqe, &s->req);
+	s->armed = true;
+	s->left--;
 }
 
 static struct mc_op *
@@ -910,6 +956,11 @@ mc_local_destroy(struct mc_orch *o)
 
 	if (l->loop != NULL)
 		uring_timer_cancel(&l->loop->timers, &l->timer);
+	/* A look in flight frees itself when the ring completes it. */
+	if (l->soon != NULL && l->soon->armed)
+		l->soon->l = NULL;
+	else
+		free(l->soon);
 	while ((op = l->ready) != NULL) {
 		l->ready = op->ready_next;
 		mc_op_free(op);
@@ -987,6 +1038,12 @@ mc_local_create(struct mc_orch **out, struct uring_loop *loop,
 	l->was_connected = dg_client_connected(l->c);
 	l->loop = loop;
 	if (loop != NULL) {
+		/* Without it, commands are looked at on the 1 ms timer only. */
+		l->soon = calloc(1, sizeof(*l->soon));
+		if (l->soon != NULL) {
+			l->soon->req.fn = mc_soon_done;
+			l->soon->l = l;
+		}
 		uring_timer_init(&l->timer, mc_on_timer);
 		mc_poll_arm(l, MC_POLL_IDLE_MS);
 	}

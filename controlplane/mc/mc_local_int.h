@@ -15,11 +15,31 @@
 #include "dg_client.h"
 #include "mc_local.h"
 #include "sdp.h"
+#include "uring_loop.h"
 #include "uring_timer.h"
 
 #define MC_BUCKETS 4096u		/* call and session hash chains */
 #define MC_POLL_BUSY_MS 1u
 #define MC_POLL_IDLE_MS 20u
+/*
+ * The data plane takes commands on its drain tick (100 us), so an ACK is
+ * there a few hundred microseconds after the command: while commands are
+ * in flight the rings are also looked at every MC_SOON_US, up to
+ * MC_SOON_MAX times in a row, rather than only on the 1 ms timer.
+ */
+#define MC_SOON_US 150u
+#define MC_SOON_MAX 8u
+
+struct mc_local;
+
+/* A short relative ring timeout; outlives its mc_local while in flight. */
+struct mc_soon {
+	struct uring_req req;		/* first: the ring's user_data */
+	struct __kernel_timespec ts;
+	struct mc_local *l;		/* NULL: orphaned by destroy */
+	unsigned int left;		/* looks left in this run */
+	bool armed;
+};
 
 struct mc_keys {
 	uint8_t n;
@@ -105,6 +125,7 @@ struct mc_local {
 	struct dg_client *c;
 	struct uring_loop *loop;
 	struct uring_timer timer;
+	struct mc_soon *soon;		/* NULL without a loop */
 	struct mc_call *calls[MC_BUCKETS];
 	struct mc_stream *sids[MC_BUCKETS];
 	struct mc_op *ready;
