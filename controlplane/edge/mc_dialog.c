@@ -783,7 +783,8 @@ const struct sip_dialog_media_ops mc_dialog_media_ops = {
 };
 
 static void
-send_bye(struct mc_dialog *md, struct mcd_call *c, bool to_callee)
+send_bye(struct mc_dialog *md, struct mcd_call *c, bool to_callee,
+		const char *why)
 {
 	char local[64], branch[17];
 	const struct sockaddr_storage *dst;
@@ -804,12 +805,12 @@ send_bye(struct mc_dialog *md, struct mcd_call *c, bool to_callee)
 		"To: %s\r\n"
 		"Call-ID: %s\r\n"
 		"CSeq: %u BYE\r\n"
-		"Reason: SIP;cause=200;text=\"media timeout\"\r\n"
+		"Reason: SIP;cause=200;text=\"%s\"\r\n"
 		"Content-Length: 0\r\n\r\n",
 		to_callee ? c->callee_uri : c->caller_uri, local, branch,
 		to_callee ? c->from_hdr : c->to_hdr,
 		to_callee ? c->to_hdr : c->from_hdr, c->call_id,
-		to_callee ? c->caller_cseq + 1 : c->callee_cseq + 1);
+		to_callee ? c->caller_cseq + 1 : c->callee_cseq + 1, why);
 	if (n < 0 || n >= MCD_MSG_MAX)
 		return;
 	dst = to_callee ? &c->callee_addr : &c->caller_addr;
@@ -822,9 +823,11 @@ static void
 mcd_on_event(void *arg, const struct mc_event *ev)
 {
 	struct mc_dialog *md = arg;
+	const char *why;
 	struct mcd_call *c;
 
-	if (ev->type != MC_EVENT_MEDIA_TIMEOUT) {
+	if (ev->type != MC_EVENT_MEDIA_TIMEOUT &&
+			ev->type != MC_EVENT_NODE_LOST) {
 		DG_LOG(DG_LOG_WARN, "mc.dialog.dp", "event=%s reason=\"%s\"",
 			ev->type == MC_EVENT_DP_LOST ? "lost" : "restarted",
 			ev->reason != NULL ? ev->reason : "");
@@ -836,13 +839,16 @@ mcd_on_event(void *arg, const struct mc_event *ev)
 	if (c == NULL || c->ended)
 		return;
 	md->stats.media_timeouts++;
-	DG_LOG(DG_LOG_INFO, "mc.dialog.timeout", "call_id=%s confirmed=%s",
-		c->call_id, c->confirmed ? "yes" : "no");
+	/* The Reason text is fixed: ev->reason may hold any bytes. */
+	why = ev->type == MC_EVENT_NODE_LOST ? "media node lost" :
+		"media timeout";
+	DG_LOG(DG_LOG_INFO, "mc.dialog.timeout", "call_id=%s confirmed=%s why=\"%s\"",
+		c->call_id, c->confirmed ? "yes" : "no", why);
 	/* The orchestrator has forgotten the call already: no release. */
 	c->allocated = false;
 	if (c->confirmed && c->udp != NULL) {
-		send_bye(md, c, true);
-		send_bye(md, c, false);
+		send_bye(md, c, true, why);
+		send_bye(md, c, false, why);
 	}
 	c->ended = true;
 	end_dialog(md, c);

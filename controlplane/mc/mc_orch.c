@@ -21,6 +21,7 @@ static const char *const mc_event_names[] = {
 	[MC_EVENT_MEDIA_TIMEOUT] = "media_timeout",
 	[MC_EVENT_DP_LOST] = "dp_lost",
 	[MC_EVENT_DP_RESTARTED] = "dp_restarted",
+	[MC_EVENT_NODE_LOST] = "node_lost",
 };
 
 void

@@ -145,6 +145,7 @@ enum mc_event_type {
 	MC_EVENT_DP_LOST,		/* the data plane is gone; calls are kept and
 					   re-programmed if it returns */
 	MC_EVENT_DP_RESTARTED,		/* a new data plane took over; calls re-programmed */
+	MC_EVENT_NODE_LOST,		/* the call's media node is gone: end the dialog */
 };
 
 struct mc_event {
@@ -157,8 +158,8 @@ struct mc_event {
 /**
  * Media events. The dialog layer registers one with mc_orch_set_event_fn
  * and ends the dialog whose media the event names (BYE both ways); by the
- * time MEDIA_TIMEOUT is delivered the orchestrator has already forgotten
- * the call, so no release is needed.
+ * time MEDIA_TIMEOUT or NODE_LOST is delivered the orchestrator has
+ * already forgotten the call, so no release is needed.
  */
 typedef void mc_event_fn(void *arg, const struct mc_event *ev);
 

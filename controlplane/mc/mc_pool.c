@@ -159,7 +159,7 @@ pool_lose(struct mc_pool *p, unsigned int idx, const char *why)
 		victims = c->next;
 		if (c->established) {
 			memset(&ev, 0, sizeof(ev));
-			ev.type = MC_EVENT_MEDIA_TIMEOUT;
+			ev.type = MC_EVENT_NODE_LOST;
 			ev.alloc_id = c->hash;
 			ev.call_id = c->call_id;
 			ev.reason = reason;

@@ -14,7 +14,7 @@
  * start time, or a heartbeat number going back: the new process holds
  * none of the old one's calls):
  * each established call on it is forgotten and reported as a media event
- * (MC_EVENT_MEDIA_TIMEOUT, reason "media node lost"), so that the dialog
+ * (MC_EVENT_NODE_LOST, reason "media node <id> lost"), so that the dialog
  * layer ends it with BYE both ways, and new calls go elsewhere at once. A
  * node of the configuration that no heartbeat vouches for is pinged every
  * probe interval (an unanswered ping loses it too), and a node lost by
