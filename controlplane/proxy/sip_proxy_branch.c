@@ -132,6 +132,9 @@ sip_px_call_reply(struct sip_px_call *call, int code, const char *reason,
 		return;
 	call->final_sent = true;
 	sip_px_respond_local(call->p, call->st, code, reason, call->to_tag, hdrs);
+	/* Our own refusal ends the early dialog now, and with it its media. */
+	if (code >= 300 && call->dlg != NULL)
+		sip_dialog_end(call->dlg, SIP_DIALOG_END_REJECTED);
 	if (code == 404)
 		call->p->stats.not_found++;
 	else if (code == 480)
