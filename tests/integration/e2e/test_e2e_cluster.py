@@ -241,6 +241,27 @@ def ng_list(node):
 
 # --- sipp ----------------------------------------------------------------------
 
+NEXT_PORT = [21000 + os.getpid() % 400 * 20]
+
+
+def sipp_port(ip):
+    """A UDP port for a sipp on one of the test's own addresses, below the
+    ephemeral range: free_port()'s ports are ephemeral ones, which any
+    process's autobound socket on the wildcard address may take before
+    sipp binds (a sipp that cannot bind sends nothing)."""
+    for _ in range(2000):
+        NEXT_PORT[0] = NEXT_PORT[0] + 1 if NEXT_PORT[0] < 29999 else 21000
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            u.bind((ip, NEXT_PORT[0]))
+            return NEXT_PORT[0]
+        except OSError:
+            continue
+        finally:
+            u.close()
+    raise RuntimeError(f'no free port on {ip}')
+
+
 def sipp(work, scen, ip, port, name, args):
     p = lbt.Sipp(work, LB, SCEN[scen], ip, port, name, args)
     sipps.append(p)
@@ -294,7 +315,7 @@ def wait_calls(edges, prefix, n, timeout=10):
 
 def step1_2_register_and_calls(work, edges, media, lb):
     global BOB_PORT
-    BOB_PORT = free_port()
+    BOB_PORT = sipp_port(BOB_IP)
     before = registers(edges)
     reg = sipp(work, 'reg', BOB_IP, BOB_PORT, 'reg_bob',
                ['-m', '1', '-s', 'bob', '-cid_str', 'e2e-regbob'])
@@ -307,7 +328,7 @@ def step1_2_register_and_calls(work, edges, media, lb):
     n = 20
     uas = callee(work, 'uas_20', n)
     lb_before = lb_edges(lb)
-    uac = sipp(work, 'hold', CALLER_IP, free_port(), 'uac_20',
+    uac = sipp(work, 'hold', CALLER_IP, sipp_port(CALLER_IP), 'uac_20',
                ['-m', str(n), '-l', str(n), '-r', '100', '-s', 'bob',
                 '-cid_str', 'e2e-c-%u'])
     edge_of = wait_calls(edges, 'e2e-c-', n)
@@ -368,7 +389,7 @@ def step3_same_aor(work, edges):
     for r in range(1, 5):
         aor = f'carol{(r + 1) // 2}'
         before = registers(edges)
-        ports = [free_port(), free_port()]
+        ports = [sipp_port(ip) for ip in REG_IPS]
         uas = [sipp(work, 'reg', ip, port, f'reg_{aor}{r}_{j}',
                     ['-m', str(per_ua), '-l', str(per_ua), '-r', '1000',
                      '-s', aor, '-cid_str', f'e2e-{aor}{r}-{j}-%u'])
@@ -380,7 +401,7 @@ def step3_same_aor(work, edges):
         took = {i: n - before[i] for i, n in registers(edges).items() if n != before[i]}
         check(len(took) >= 2, f'{aor} round {r}: REGISTERs on two edges at '
               f'least: {took}')
-        q = sipp(work, 'query', REG_IPS[0], free_port(), f'query_{aor}{r}',
+        q = sipp(work, 'query', REG_IPS[0], sipp_port(REG_IPS[0]), f'query_{aor}{r}',
                  ['-m', '1', '-s', aor])
         q.check(20)
         ok = responses(q.msg, 200)
@@ -398,7 +419,7 @@ def step3_same_aor(work, edges):
 def step4_media_node_dies(work, edges, media):
     n = 6
     uas = callee(work, 'uas_m', n)
-    uac = sipp(work, 'hold', CALLER_IP, free_port(), 'uac_m',
+    uac = sipp(work, 'hold', CALLER_IP, sipp_port(CALLER_IP), 'uac_m',
                ['-m', str(n), '-l', str(n), '-r', '100', '-s', 'bob',
                 '-cid_str', 'e2e-m-%u'])
     wait_calls(edges, 'e2e-m-', n)
@@ -427,7 +448,7 @@ def step4_media_node_dies(work, edges, media):
 
     k = 4
     uas = callee(work, 'uas_m_new', k)
-    uac = sipp(work, 'uac', CALLER_IP, free_port(), 'uac_m_new',
+    uac = sipp(work, 'uac', CALLER_IP, sipp_port(CALLER_IP), 'uac_m_new',
                ['-m', str(k), '-l', str(k), '-r', '100', '-s', 'bob',
                 '-cid_str', 'e2e-n-%u'])
     uac.check(30)
@@ -455,7 +476,7 @@ def step5_edge_dies(work, edges, media, lb, edge_of):
     reaped0 = media[1].metric('drongo_media_reaped_total', '{reason="orphan"}') or 0
     sessions0 = dp_sessions(1)
     uas = callee(work, 'uas_e', len(cids))
-    uacs = [sipp(work, 'hold', CALLER_IP, free_port(), f'uac_e{j}',
+    uacs = [sipp(work, 'hold', CALLER_IP, sipp_port(CALLER_IP), f'uac_e{j}',
                  ['-m', '1', '-s', 'bob', '-cid_str', cid])
             for j, cid in enumerate(cids)]
     where = wait_calls(edges, 'e2e-c-', len(cids))
@@ -482,7 +503,7 @@ def step5_edge_dies(work, edges, media, lb, edge_of):
     # its own (those of the held calls are still on media node 1).
     again = by_edge[victim][len(cids):]
     uas = callee(work, 'uas_e_after', len(again))
-    uacs = [sipp(work, 'uac', CALLER_IP, free_port(), f'uac_e_after{j}',
+    uacs = [sipp(work, 'uac', CALLER_IP, sipp_port(CALLER_IP), f'uac_e_after{j}',
                  ['-m', '1', '-s', 'bob', '-cid_str', cid])
             for j, cid in enumerate(again)]
     for p in uacs:
@@ -522,10 +543,10 @@ def step6_redis(work, edges, lb, redis_port, workdir):
     check(cl.wait_for(lambda: all(e.metric('drongo_redis_up') == 0
                                   for e in live.values()), 5),
           'the edges see Redis down')
-    reg = sipp(work, 'reg', BOB_IP, free_port(), 'reg_down',
+    reg = sipp(work, 'reg', BOB_IP, sipp_port(BOB_IP), 'reg_down',
                ['-m', '1', '-s', 'bob', '-cid_str', 'e2e-regdown'])
     reg.check(20)
-    uac = sipp(work, 'hold', CALLER_IP, free_port(), 'uac_down',
+    uac = sipp(work, 'hold', CALLER_IP, sipp_port(CALLER_IP), 'uac_down',
                ['-m', '2', '-s', 'bob', '-cid_str', 'e2e-d-%u'])
     uac.check(20)
     for what, trace, n in (('REGISTER', reg.msg, 1), ('INVITE', uac.msg, 2)):
@@ -549,7 +570,7 @@ def step6_redis(work, edges, lb, redis_port, workdir):
     check(len(responses(reg.msg, 200)) == 1, 'bob registers again after Redis is back')
     k = 3
     uas = callee(work, 'uas_back', k)
-    uac = sipp(work, 'uac', CALLER_IP, free_port(), 'uac_back',
+    uac = sipp(work, 'uac', CALLER_IP, sipp_port(CALLER_IP), 'uac_back',
                ['-m', str(k), '-l', str(k), '-r', '100', '-s', 'bob',
                 '-cid_str', 'e2e-b-%u'])
     uac.check(30)
