@@ -713,19 +713,22 @@ def test(workdir):
               f'caller got 487 after the bad answer: {r.first if r else None}')
         c9.in_dialog('ACK', 1)
 
-    # A callee nobody registered: the proxy answers itself. Its early
-    # dialog stays until edge.dialog.early_timeout (the proxy does not end
-    # it on its own refusal yet); the media goes with it, not later.
+    # A callee nobody registered: the proxy answers itself and its
+    # refusal ends the early dialog at once; the anchored media goes with
+    # it, well before edge.dialog.early_timeout.
     c7 = Call(alice, bob, f'dgcall-nouser-{os.getpid()}')
+    t7 = time.time()
     alice.send(c7.inv_text_for('carol'), alice.sdp(7))
     r = c7.final_to_caller()
     check(r is not None and 400 <= r.status < 500,
           f'INVITE to an unknown user: {r.first if r else None}')
     c7.in_dialog('ACK', 1)
-    check(wait_sessions(1, 3) == 1, 'the refused INVITE had been anchored')
-    n = wait_sessions(0, EARLY_S + 5)
-    check(n == 0, f'a proxy refusal leaves no session once its dialog is '
-          f'gone: {n} left')
+    n = wait_sessions(0, EARLY_S / 2)
+    check(n == 0 and time.time() - t7 < EARLY_S,
+          f'a proxy refusal leaves no session, before the early timeout: '
+          f'{n} left after {time.time() - t7:.1f}s')
+    check(f'event=mc.dialog.end call_id={c7.cid} why=1' in open(dlog).read(),
+          'the refused INVITE had been anchored and was released as rejected')
 
     # SDP that cannot be anchored: 488, nothing reaches the callee.
     c4 = Call(alice, bob, f'dgcall-bad-{os.getpid()}')
