@@ -22,7 +22,8 @@ The issue's sentences, in order, each asserted with evidence:
      registers counters): a query then lists all 10 contacts, three AoRs
      in a row;
   4. media node 2's drongo is killed mid-call: exactly the calls it held
-     (ng list before) end with a BYE carrying a Reason to caller and callee
+     (ng list before) end with a BYE (Reason text "media node lost") to
+     caller and callee
      (sipp's traces), the others are hung up by the caller; new calls
      succeed, all on node 1 (ng list, callee's SDP);
   5. the edge holding two held calls is killed: the lb takes it out within
@@ -436,9 +437,10 @@ def step4_media_node_dies(work, edges, media):
     for who, trace in (('caller', uac.msg), ('callee', uas.msg)):
         byes = {c: [m for meth, m in ms if meth == 'BYE']
                 for c, ms in rx_requests(trace).items()}
-        ended = {c for c, b in byes.items() if b and hdr(b[0], 'Reason')}
-        check(ended == on[2], f'the {who} got a BYE with Reason for exactly '
-              f'node 2\'s calls: {sorted(ended)}')
+        ended = {c for c, b in byes.items()
+                 if b and 'text="media node lost"' in ' '.join(hdr(b[0], 'Reason'))}
+        check(ended == on[2], f'the {who} got a BYE with Reason "media node '
+              f'lost" for exactly node 2\'s calls: {sorted(ended)}')
     sent = {hdr(m, 'Call-ID')[0] for d, m in parse_trace(uac.msg)
             if d == 'tx' and first_line(m).startswith('BYE ')}
     check(sent == on[1], f'the caller hung up node 1\'s calls itself: {sorted(sent)}')
