@@ -480,6 +480,8 @@ sip_px_send_best(struct sip_px_call *call)
 		return;
 	}
 	call->final_sent = true;
+	if (code >= 300 && call->dlg != NULL)
+		sip_dialog_end(call->dlg, SIP_DIALOG_END_REJECTED);
 	if (!sip_best_is_challenge(code) || call->chal == NULL) {
 		(void)sip_txn_server_respond(call->st, code, call->best_buf,
 			call->best_len);
@@ -645,7 +647,12 @@ sip_px_on_response(void *arg, struct sip_txn *ct, const struct sip_msg *msg,
 	if (br == NULL)
 		return;			/* a CANCEL's own transaction */
 	call = sip_px_call_ref(br->call);
-	if (call->dlg != NULL && call->method == SIP_METHOD_INVITE)
+	/*
+	 * A branch's refusal is not the call's: another branch may still
+	 * answer, so the early dialog ends with the final answer we send.
+	 */
+	if (call->dlg != NULL && call->method == SIP_METHOD_INVITE &&
+			code < 300)
 		sip_dialog_invite_response(call->dlg, msg);
 	if (code < 200) {
 		br->got_prov = true;

@@ -95,7 +95,11 @@ test_proxy_failover_exhausted(void **state)
 	assert_true(find_sent(UAC_PORT, "SIP/2.0 500", 0) >= 0);
 }
 
-/* Two bindings with equal q are rung in parallel; 486 beats 404. */
+/*
+ * Two bindings with equal q are rung in parallel; 486 beats 404. The
+ * first branch's 404 does not end the call's early dialog (the other
+ * branch still rings); the final answer relayed to the caller does.
+ */
 static void
 test_proxy_fork_best(void **state)
 {
@@ -113,9 +117,11 @@ test_proxy_fork_best(void **state)
 	assert_string_equal(sent[a].ip, "203.0.113.50");
 	answer(a, 404, "x1", NULL);
 	assert_int_equal(count_sent(UAC_PORT, "SIP/2.0 404"), 0);
+	assert_int_equal(sip_dialogs_count(sip_proxy_dialogs(proxy)), 1);
 	answer(b, 486, "x2", NULL);
 	busy = find_sent(UAC_PORT, "SIP/2.0 486", 0);
 	assert_true(busy >= 0);
+	assert_int_equal(sip_dialogs_count(sip_proxy_dialogs(proxy)), 0);
 	assert_non_null(strstr(sent[busy].text, "tag=x2"));
 	assert_int_equal(count_sent(UAC_PORT, "SIP/2.0 404"), 0);
 }
