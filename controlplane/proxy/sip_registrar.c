@@ -13,8 +13,14 @@
 
 #include "sip_registrar.h"
 
-/* Attempts of the read-modify-write before giving up with 500. */
-#define SIP_REG_CAS_TRIES 4
+/*
+ * Attempts of the read-modify-write before giving up with 500. Every
+ * round of a compare-and-swap race has a winner, so N writers of one AoR
+ * at once need at most N attempts: 16 covers far more devices of one user
+ * registering in the same instant than happens (4 refused some of 5+5
+ * REGISTERs in flight through two nodes).
+ */
+#define SIP_REG_CAS_TRIES 16
 
 struct reg_contact {
 	struct dg_pl uri;
@@ -162,7 +168,8 @@ reg_on_replace(void *arg, int err, const struct sip_loc_record *rec)
 	if (err < 0) {
 		reg_finish(op, err == -ESTALE || err == -ENOMEM ? 500 : 503,
 			err == -ESTALE ? "Concurrent Registrations" : NULL,
-			err == -ESTALE || err == -ENOMEM ? NULL : "Retry-After: 5\r\n");
+			err == -ESTALE ? "Retry-After: 1\r\n" :
+			err == -ENOMEM ? NULL : "Retry-After: 5\r\n");
 		return;
 	}
 	reg_reply_ok(op, rec);
