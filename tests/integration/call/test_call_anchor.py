@@ -37,6 +37,8 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 from netns_exec import in_ns, ns_result, tx_csum_off  # noqa: E402
+import scenario  # noqa: E402
+from scenario import check, failures, procs, sh, stop  # noqa: E402
 
 DRONGO = os.path.abspath(sys.argv[1])
 BUILD = os.path.dirname(os.path.dirname(DRONGO))
@@ -52,40 +54,9 @@ DOMAIN = 'dgcall.test'
 TIMEOUT_S = 2
 EARLY_S = 4     # the proxy's early-dialog timer (edge.dialog.early_timeout)
 
-procs = {}
-failures = []
-
-
-def sh(cmd, check=True):
-    r = subprocess.run(cmd, shell=True, capture_output=True, text=True)
-    if check and r.returncode != 0:
-        raise RuntimeError(f'{cmd}: {r.returncode} {r.stderr.strip()}')
-    return r
-
-
-def stop(name):
-    p = procs.pop(name, None)
-    if p is not None and p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-
 
 def cleanup():
-    for name in list(procs):
-        stop(name)
-    for ns in NSS:
-        sh(f'ip netns del {ns}', check=False)
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print('FAIL:', what)
-    return cond
+    scenario.cleanup(NSS)
 
 
 # --- namespaces -------------------------------------------------------------

@@ -48,6 +48,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..'))
 sys.path.insert(0, HERE)
 from netns_exec import in_ns, ns_result, tx_csum_off  # noqa: E402
+import scenario  # noqa: E402
+from scenario import check, failures, procs, sh, stop  # noqa: E402
 import g711_pcap  # noqa: E402
 
 DRONGO = os.path.abspath(sys.argv[1])
@@ -69,17 +71,6 @@ RUI = 'sip:bob@uas.dgmc.test'
 SUITE = 'AES_CM_128_HMAC_SHA1_80'
 TIMEOUT_S = 2
 
-procs = {}
-failures = []
-
-
-def sh(cmd, check=True):
-    r = subprocess.run(cmd, shell=True, capture_output=True, text=True)
-    if check and r.returncode != 0:
-        raise RuntimeError(f'{cmd}: {r.returncode} {r.stderr.strip()}')
-    return r
-
-
 def stop(name):
     p = procs.pop(name, None)
     if p is not None and p.poll() is None:
@@ -93,17 +84,7 @@ def stop(name):
 
 
 def cleanup():
-    for name in list(procs):
-        stop(name)
-    for ns in NSS:
-        sh(f'ip netns del {ns}', check=False)
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print('FAIL:', what)
-    return cond
+    scenario.cleanup(NSS)
 
 
 def setup():

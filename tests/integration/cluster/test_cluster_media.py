@@ -40,6 +40,11 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+import scenario  # noqa: E402
+from scenario import check, failures, procs, sh  # noqa: E402
+from scenario import stop as kill  # noqa: E402
+
 DRONGO = os.path.abspath(sys.argv[1])
 BUILD = os.path.dirname(os.path.dirname(DRONGO))
 DP = (os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else
@@ -54,41 +59,9 @@ TTL_S = 1.0
 # Node 1 ends answered calls without RTP (the test sends none) quickly.
 MEDIA_TIMEOUT_S = {1: 3, 2: 60}
 
-procs = {}
-failures = []
-
-
-def sh(cmd, check=True):
-    r = subprocess.run(cmd, shell=True, capture_output=True, text=True)
-    if check and r.returncode != 0:
-        raise RuntimeError(f'{cmd}: {r.returncode} {r.stderr.strip()}')
-    return r
-
-
-def kill(name, sig=signal.SIGTERM):
-    p = procs.pop(name, None)
-    if p is None or p.poll() is not None:
-        return
-    p.send_signal(sig)
-    try:
-        p.wait(10)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
-
 
 def cleanup():
-    for name in list(procs):
-        kill(name)
-    for ns in NSS:
-        sh(f'ip netns del {ns}', check=False)
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print('FAIL:', what)
-    return cond
+    scenario.cleanup(NSS)
 
 
 def free_port():

@@ -34,6 +34,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 from netns_exec import in_ns, ns_result, tx_csum_off  # noqa: E402
+import scenario  # noqa: E402
+from scenario import check, failures, procs, sh, stop  # noqa: E402
 
 DRONGO = os.path.abspath(sys.argv[1])
 BUILD = os.path.dirname(os.path.dirname(DRONGO))
@@ -47,40 +49,9 @@ RELAY = '10.78.0.2'
 A, B = '10.78.1.2', '10.78.2.2'
 NG = ('127.0.0.1', 22231)
 
-procs = {}
-failures = []
-
-
-def sh(cmd, check=True):
-    r = subprocess.run(cmd, shell=True, capture_output=True, text=True)
-    if check and r.returncode != 0:
-        raise RuntimeError(f'{cmd}: {r.returncode} {r.stderr.strip()}')
-    return r
-
-
-def stop(name):
-    p = procs.pop(name, None)
-    if p is not None and p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-
 
 def cleanup():
-    for name in list(procs):
-        stop(name)
-    for ns in NSS:
-        sh(f'ip netns del {ns}', check=False)
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print('FAIL:', what)
-    return cond
+    scenario.cleanup(NSS)
 
 
 # --- the ng protocol, as a stdlib client -----------------------------------
