@@ -7,8 +7,10 @@ run reports every sentence that failed rather than the first.
 Each test process imports it once; its registry and failure list are the
 test's own. Tests in tests/integration/<area>/ import it after putting
 their parent folder on sys.path."""
+import re
 import signal
 import subprocess
+import time
 
 procs = {}
 failures = []
@@ -46,3 +48,62 @@ def check(cond, what):
         failures.append(what)
         print('FAIL:', what)
     return cond
+
+
+def three_party_netns(prefix, net, a, b, csum_off_gw=False):
+    """Namespaces <prefix>-gw (a router), <prefix>-dp (drongo-dp's),
+    <prefix>-a and <prefix>-b (the parties, at addresses a and b), each
+    joined to the router by a veth <prefix>-X0 / <prefix>-gX on subnets
+    net.0/24 (data plane), net.1/24 (a) and net.2/24 (b), the router at .1
+    of each. The parties' TX checksum offload is off (a veth hands the
+    data plane's packet socket unfinished checksums otherwise), and the
+    data-plane namespace neither answers ARP for nor routes the relay's
+    addresses: drongo-dp does."""
+    from netns_exec import in_ns, ns_result, tx_csum_off
+    gw, dp = f'{prefix}-gw', f'{prefix}-dp'
+    for ns in (gw, f'{prefix}-a', f'{prefix}-b', dp):
+        sh(f'ip netns add {ns}')
+        sh(f'ip -n {ns} link set lo up')
+        sh(f'ip netns exec {ns} sysctl -qw net.ipv6.conf.all.disable_ipv6=1')
+    for here, there, ns in (('d0', 'g0', dp), ('a0', 'ga', f'{prefix}-a'),
+                            ('b0', 'gb', f'{prefix}-b')):
+        sh(f'ip link add {prefix}-{here} type veth peer name {prefix}-{there}')
+        sh(f'ip link set {prefix}-{here} netns {ns}')
+        sh(f'ip link set {prefix}-{there} netns {gw}')
+        sh(f'ip -n {ns} link set {prefix}-{here} up')
+        sh(f'ip -n {gw} link set {prefix}-{there} up')
+    for i, dev in enumerate(('g0', 'ga', 'gb')):
+        sh(f'ip -n {gw} addr add {net}.{i}.1/24 dev {prefix}-{dev}')
+    sh(f'ip netns exec {gw} sysctl -qw net.ipv4.ip_forward=1')
+    for side, addr, i in (('a', a, 1), ('b', b, 2)):
+        sh(f'ip -n {prefix}-{side} addr add {addr}/24 dev {prefix}-{side}0')
+        sh(f'ip -n {prefix}-{side} route add default via {net}.{i}.1')
+        ns_result(in_ns(f'{prefix}-{side}', tx_csum_off, f'{prefix}-{side}0'))
+    if csum_off_gw:
+        ns_result(in_ns(gw, tx_csum_off, f'{prefix}-g0'))
+    sh(f'ip netns exec {dp} sysctl -qw net.ipv4.conf.all.rp_filter=1')
+    sh(f'ip netns exec {dp} sysctl -qw net.ipv4.conf.{prefix}-d0.rp_filter=1')
+    sh(f'ip netns exec {dp} sysctl -qw net.ipv4.conf.{prefix}-d0.arp_ignore=8')
+
+
+def dpctl(dpctl_bin, instance, *args, check=True):
+    r = subprocess.run([dpctl_bin, '--instance', instance] + list(args),
+                       capture_output=True, text=True, timeout=30)
+    if check and r.returncode != 0:
+        raise RuntimeError(f'dpctl {args}: {r.returncode} {r.stderr}')
+    return r
+
+
+def dp_sessions(dpctl_bin, instance):
+    """Sessions in use over all workers, read-only (drongo holds the rings)."""
+    out = dpctl(dpctl_bin, instance, 'stats').stdout
+    return sum(int(m) for m in
+               re.findall(r'^worker=\d+ sessions=(\d+)', out, re.M))
+
+
+def wait_sessions(dpctl_bin, instance, n, timeout=10):
+    """The workers publish their counters periodically: wait for n."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and dp_sessions(dpctl_bin, instance) != n:
+        time.sleep(0.1)
+    return dp_sessions(dpctl_bin, instance)

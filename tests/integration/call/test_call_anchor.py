@@ -36,7 +36,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-from netns_exec import in_ns, ns_result, tx_csum_off  # noqa: E402
+from netns_exec import in_ns, ns_result  # noqa: E402
 import scenario  # noqa: E402
 from scenario import check, failures, procs, sh, stop  # noqa: E402
 
@@ -64,54 +64,19 @@ def cleanup():
 
 def setup():
     cleanup()
-    for ns in NSS:
-        sh(f'ip netns add {ns}')
-        sh(f'ip -n {ns} link set lo up')
-        sh(f'ip netns exec {ns} sysctl -qw net.ipv6.conf.all.disable_ipv6=1')
-    for here, there, ns in (('d0', 'g0', 'dgcall-dp'), ('a0', 'ga', 'dgcall-a'),
-                            ('b0', 'gb', 'dgcall-b')):
-        sh(f'ip link add dgcall-{here} type veth peer name dgcall-{there}')
-        sh(f'ip link set dgcall-{here} netns {ns}')
-        sh(f'ip link set dgcall-{there} netns dgcall-gw')
-        sh(f'ip -n {ns} link set dgcall-{here} up')
-        sh(f'ip -n dgcall-gw link set dgcall-{there} up')
-    sh('ip -n dgcall-gw addr add 10.76.0.1/24 dev dgcall-g0')
-    sh('ip -n dgcall-gw addr add 10.76.1.1/24 dev dgcall-ga')
-    sh('ip -n dgcall-gw addr add 10.76.2.1/24 dev dgcall-gb')
-    sh('ip netns exec dgcall-gw sysctl -qw net.ipv4.ip_forward=1')
-    sh(f'ip -n dgcall-a addr add {A}/24 dev dgcall-a0')
-    sh('ip -n dgcall-a route add default via 10.76.1.1')
-    sh(f'ip -n dgcall-b addr add {B}/24 dev dgcall-b0')
-    sh('ip -n dgcall-b route add default via 10.76.2.1')
-    ns_result(in_ns('dgcall-a', tx_csum_off, 'dgcall-a0'))
-    ns_result(in_ns('dgcall-b', tx_csum_off, 'dgcall-b0'))
-    sh('ip netns exec dgcall-dp sysctl -qw net.ipv4.conf.all.rp_filter=1')
-    sh('ip netns exec dgcall-dp sysctl -qw net.ipv4.conf.dgcall-d0.rp_filter=1')
-    sh('ip netns exec dgcall-dp sysctl -qw net.ipv4.conf.dgcall-d0.arp_ignore=8')
+    scenario.three_party_netns('dgcall', '10.76', A, B)
 
 
 def dpctl(*args, check=True):
-    r = subprocess.run([DPCTL, '--instance', INSTANCE] + list(args),
-                       capture_output=True, text=True, timeout=30)
-    if check and r.returncode != 0:
-        raise RuntimeError(f'dpctl {args}: {r.returncode} {r.stderr}')
-    return r
+    return scenario.dpctl(DPCTL, INSTANCE, *args, check=check)
 
 
 def dp_sessions():
-    n = 0
-    for line in dpctl('stats').stdout.splitlines():
-        m = re.match(r'worker=\d+ sessions=(\d+)', line)
-        if m:
-            n += int(m.group(1))
-    return n
+    return scenario.dp_sessions(DPCTL, INSTANCE)
 
 
 def wait_sessions(n, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline and dp_sessions() != n:
-        time.sleep(0.1)
-    return dp_sessions()
+    return scenario.wait_sessions(DPCTL, INSTANCE, n, timeout)
 
 
 def start_dp(workdir):

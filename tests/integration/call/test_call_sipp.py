@@ -47,7 +47,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..'))
 sys.path.insert(0, HERE)
-from netns_exec import in_ns, ns_result, tx_csum_off  # noqa: E402
+from netns_exec import in_ns, ns_result  # noqa: E402
 import scenario  # noqa: E402
 from scenario import check, failures, procs, sh, stop  # noqa: E402
 import g711_pcap  # noqa: E402
@@ -89,55 +89,19 @@ def cleanup():
 
 def setup():
     cleanup()
-    for ns in NSS:
-        sh(f'ip netns add {ns}')
-        sh(f'ip -n {ns} link set lo up')
-        sh(f'ip netns exec {ns} sysctl -qw net.ipv6.conf.all.disable_ipv6=1')
-    for here, there, ns in (('d0', 'g0', 'dgmc-dp'), ('a0', 'ga', 'dgmc-a'),
-                            ('b0', 'gb', 'dgmc-b')):
-        sh(f'ip link add dgmc-{here} type veth peer name dgmc-{there}')
-        sh(f'ip link set dgmc-{here} netns {ns}')
-        sh(f'ip link set dgmc-{there} netns dgmc-gw')
-        sh(f'ip -n {ns} link set dgmc-{here} up')
-        sh(f'ip -n dgmc-gw link set dgmc-{there} up')
-    sh('ip -n dgmc-gw addr add 10.83.0.1/24 dev dgmc-g0')
-    sh('ip -n dgmc-gw addr add 10.83.1.1/24 dev dgmc-ga')
-    sh('ip -n dgmc-gw addr add 10.83.2.1/24 dev dgmc-gb')
-    sh('ip netns exec dgmc-gw sysctl -qw net.ipv4.ip_forward=1')
-    sh(f'ip -n dgmc-a addr add {A}/24 dev dgmc-a0')
-    sh('ip -n dgmc-a route add default via 10.83.1.1')
-    sh(f'ip -n dgmc-b addr add {B}/24 dev dgmc-b0')
-    sh('ip -n dgmc-b route add default via 10.83.2.1')
-    ns_result(in_ns('dgmc-a', tx_csum_off, 'dgmc-a0'))
-    ns_result(in_ns('dgmc-b', tx_csum_off, 'dgmc-b0'))
-    ns_result(in_ns('dgmc-gw', tx_csum_off, 'dgmc-g0'))
-    sh('ip netns exec dgmc-dp sysctl -qw net.ipv4.conf.all.rp_filter=1')
-    sh('ip netns exec dgmc-dp sysctl -qw net.ipv4.conf.dgmc-d0.rp_filter=1')
-    sh('ip netns exec dgmc-dp sysctl -qw net.ipv4.conf.dgmc-d0.arp_ignore=8')
+    scenario.three_party_netns('dgmc', '10.83', A, B, csum_off_gw=True)
 
 
 def dpctl(*args, check=True):
-    r = subprocess.run([DPCTL, '--instance', INSTANCE] + list(args),
-                       capture_output=True, text=True, timeout=30)
-    if check and r.returncode != 0:
-        raise RuntimeError(f'dpctl {args}: {r.returncode} {r.stderr}')
-    return r
+    return scenario.dpctl(DPCTL, INSTANCE, *args, check=check)
 
 
 def dp_sessions():
-    n = 0
-    for line in dpctl('stats').stdout.splitlines():
-        m = re.match(r'worker=\d+ sessions=(\d+)', line)
-        if m:
-            n += int(m.group(1))
-    return n
+    return scenario.dp_sessions(DPCTL, INSTANCE)
 
 
 def wait_sessions(n, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline and dp_sessions() != n:
-        time.sleep(0.1)
-    return dp_sessions()
+    return scenario.wait_sessions(DPCTL, INSTANCE, n, timeout)
 
 
 def start_dp(workdir):

@@ -33,7 +33,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-from netns_exec import in_ns, ns_result, tx_csum_off  # noqa: E402
+from netns_exec import in_ns, ns_result  # noqa: E402
 import scenario  # noqa: E402
 from scenario import check, failures, procs, sh, stop  # noqa: E402
 
@@ -139,56 +139,19 @@ def sdp_conn(body):
 
 def setup():
     cleanup()
-    for ns in NSS:
-        sh(f'ip netns add {ns}')
-        sh(f'ip -n {ns} link set lo up')
-        sh(f'ip netns exec {ns} sysctl -qw net.ipv6.conf.all.disable_ipv6=1')
-    for here, there, ns in (('d0', 'g0', 'dgng-dp'), ('a0', 'ga', 'dgng-a'),
-                            ('b0', 'gb', 'dgng-b')):
-        sh(f'ip link add dgng-{here} type veth peer name dgng-{there}')
-        sh(f'ip link set dgng-{here} netns {ns}')
-        sh(f'ip link set dgng-{there} netns dgng-gw')
-        sh(f'ip -n {ns} link set dgng-{here} up')
-        sh(f'ip -n dgng-gw link set dgng-{there} up')
-    sh('ip -n dgng-gw addr add 10.78.0.1/24 dev dgng-g0')
-    sh('ip -n dgng-gw addr add 10.78.1.1/24 dev dgng-ga')
-    sh('ip -n dgng-gw addr add 10.78.2.1/24 dev dgng-gb')
-    sh('ip netns exec dgng-gw sysctl -qw net.ipv4.ip_forward=1')
-    sh(f'ip -n dgng-a addr add {A}/24 dev dgng-a0')
-    sh('ip -n dgng-a route add default via 10.78.1.1')
-    sh(f'ip -n dgng-b addr add {B}/24 dev dgng-b0')
-    sh('ip -n dgng-b route add default via 10.78.2.1')
-    ns_result(in_ns('dgng-a', tx_csum_off, 'dgng-a0'))
-    ns_result(in_ns('dgng-b', tx_csum_off, 'dgng-b0'))
-    sh('ip netns exec dgng-dp sysctl -qw net.ipv4.conf.all.rp_filter=1')
-    sh('ip netns exec dgng-dp sysctl -qw net.ipv4.conf.dgng-d0.rp_filter=1')
-    sh('ip netns exec dgng-dp sysctl -qw net.ipv4.conf.dgng-d0.arp_ignore=8')
+    scenario.three_party_netns('dgng', '10.78', A, B)
 
 
 def dpctl(*args, check=True):
-    r = subprocess.run([DPCTL, '--instance', INSTANCE] + list(args),
-                       capture_output=True, text=True, timeout=30)
-    if check and r.returncode != 0:
-        raise RuntimeError(f'dpctl {args}: {r.returncode} {r.stderr}')
-    return r
+    return scenario.dpctl(DPCTL, INSTANCE, *args, check=check)
 
 
 def dp_sessions():
-    """Sessions in use over all workers, read-only (drongo holds the rings)."""
-    n = 0
-    for line in dpctl('stats').stdout.splitlines():
-        m = re.match(r'worker=\d+ sessions=(\d+)', line)
-        if m:
-            n += int(m.group(1))
-    return n
+    return scenario.dp_sessions(DPCTL, INSTANCE)
 
 
 def wait_sessions(n, timeout=10):
-    """The workers publish their counters periodically: wait for n."""
-    deadline = time.time() + timeout
-    while time.time() < deadline and dp_sessions() != n:
-        time.sleep(0.1)
-    return dp_sessions()
+    return scenario.wait_sessions(DPCTL, INSTANCE, n, timeout)
 
 
 def start_dp(workdir, tag):
