@@ -14,6 +14,7 @@
 #include "http_expo.h"
 #include "http_json.h"
 #include "sip_loc_mem.h"
+#include "sip_loc_redis.h"
 
 void
 cp_edge_http_init(struct cp_edge_http *h, struct sip_proxy *proxy,
@@ -107,10 +108,24 @@ cp_edge_http_metrics(void *arg, struct http_buf *out)
 	http_expo_single(out, "drongo_proxy_dialogs", "gauge",
 		"INVITE dialogs live now (early or confirmed)",
 		sip_dialogs_count(sip_proxy_dialogs(h->proxy)));
-	if (h->loc != NULL)
+	if (h->loc != NULL && sip_loc_is_redis(h->loc)) {
+		struct sip_loc_redis_stats rs;
+
+		/* The AoRs live in Redis: what this node asked of them. */
+		sip_loc_redis_stats(h->loc, &rs);
+		http_expo_single(out, "drongo_location_redis_ops_total", "counter",
+			"Location operations sent to Redis", rs.ops);
+		http_expo_single(out, "drongo_location_redis_noscript_total", "counter",
+			"Location scripts Redis did not have (sent again in full)",
+			rs.noscript);
+		http_expo_single(out, "drongo_location_redis_failed_total", "counter",
+			"Location operations lost with the link or refused by Redis",
+			rs.failed);
+	} else if (h->loc != NULL) {
 		http_expo_single(out, "drongo_proxy_registered_aors", "gauge",
 			"Addresses of record with bindings in the location store",
 			sip_loc_mem_aors(h->loc));
+	}
 	return 0;
 }
 

@@ -746,6 +746,12 @@ sip_loc_redis_create(struct sip_loc **out, const struct sip_loc_redis_conf *conf
 	return 0;
 }
 
+bool
+sip_loc_is_redis(const struct sip_loc *loc)
+{
+	return loc->ops == &lr_ops;
+}
+
 void
 sip_loc_redis_stats(const struct sip_loc *loc, struct sip_loc_redis_stats *out)
 {

@@ -21,6 +21,7 @@
 #ifndef DRONGO_CONTROLPLANE_REGISTRAR_SIP_LOC_REDIS_H
 #define DRONGO_CONTROLPLANE_REGISTRAR_SIP_LOC_REDIS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "redis_conn.h"
@@ -52,6 +53,9 @@ struct sip_loc_redis_stats {
 	uint64_t noscript;		/* EVALSHA answered NOSCRIPT: sent again as EVAL */
 	uint64_t failed;		/* completed with -EIO (lost or error reply) */
 };
+
+/** Whether loc is a Redis store. */
+bool sip_loc_is_redis(const struct sip_loc *loc);
 
 /** The counters (zeros for a store of another kind). */
 void sip_loc_redis_stats(const struct sip_loc *loc,

@@ -325,6 +325,12 @@ def step1_2_register_and_calls(work, edges, media, lb):
     grew = {i for i, n in registers(edges).items() if n != before[i]}
     check(len(grew) == 1, f'one edge took bob\'s REGISTER: {grew}')
     reg_edge = min(grew) if grew else 0
+    if reg_edge:
+        e = edges[reg_edge]
+        check((e.metric('drongo_location_redis_ops_total') or 0) > 0 and
+              e.metric('drongo_proxy_registered_aors') is None,
+              'the edge reports its Redis location operations, not a local '
+              'AoR count')
 
     n = 20
     uas = callee(work, 'uas_20', n)
