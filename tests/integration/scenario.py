@@ -7,8 +7,11 @@ run reports every sentence that failed rather than the first.
 Each test process imports it once; its registry and failure list are the
 test's own. Tests in tests/integration/<area>/ import it after putting
 their parent folder on sys.path."""
+import os
 import re
 import signal
+import socket
+import struct
 import subprocess
 import time
 
@@ -107,3 +110,55 @@ def wait_sessions(dpctl_bin, instance, n, timeout=10):
     while time.time() < deadline and dp_sessions(dpctl_bin, instance) != n:
         time.sleep(0.1)
     return dp_sessions(dpctl_bin, instance)
+
+
+# --- RTP through the relay ----------------------------------------------------
+
+def rtp(seq):
+    return struct.pack('!BBHII', 0x80, 0, seq, seq * 160, 0x4321) + \
+        bytes((seq * 7 + i) & 0xff for i in range(160))
+
+
+def receiver(addr, port, count, ready_path, timeout):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((addr, port))
+    open(ready_path, 'w').close()
+    s.settimeout(timeout)
+    got = []
+    try:
+        while len(got) < count:
+            data, src = s.recvfrom(2048)
+            got.append((data, src))
+    except socket.timeout:
+        pass
+    return got
+
+
+def sender(addr, port, dst, dport, payloads, gap):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((addr, port))
+    for p in payloads:
+        s.sendto(p, (dst, dport))
+        time.sleep(gap)
+    return len(payloads)
+
+
+def relay_once(workdir, relay, src_ns, src, sport, dst_ns, dst, dport,
+               relay_in, relay_out, first_seq, what, n=20):
+    """n RTP packets from src:sport in src_ns to relay:relay_in must reach
+    dst:dport in dst_ns from relay:relay_out, intact and in order."""
+    from netns_exec import in_ns, ns_result
+    ready = os.path.join(workdir, f'ready-{dst_ns}-{first_seq}')
+    rx = in_ns(dst_ns, receiver, dst, dport, n, ready, 5)
+    deadline = time.time() + 5
+    while not os.path.exists(ready) and time.time() < deadline:
+        time.sleep(0.02)
+    pkts = [rtp(first_seq + i) for i in range(n)]
+    ns_result(in_ns(src_ns, sender, src, sport, relay, relay_in, pkts, 0.01))
+    got = ns_result(rx)
+    if not check(len(got) == n, f'{what}: {len(got)} of {n} packets relayed'):
+        return
+    for i, (data, frm) in enumerate(got):
+        check(frm == (relay, relay_out),
+              f'{what}: packet {i} came from {frm}, not {(relay, relay_out)}')
+        check(data == pkts[i], f'{what}: packet {i}: payload or order differs')

@@ -392,55 +392,6 @@ class Call:
         self.in_dialog('ACK', 1)
 
 
-# --- RTP ----------------------------------------------------------------------
-
-def rtp(seq):
-    return struct.pack('!BBHII', 0x80, 0, seq, seq * 160, 0x4321) + \
-        bytes((seq * 7 + i) & 0xff for i in range(160))
-
-
-def receiver(addr, port, count, ready_path, timeout):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((addr, port))
-    open(ready_path, 'w').close()
-    s.settimeout(timeout)
-    got = []
-    try:
-        while len(got) < count:
-            data, src = s.recvfrom(2048)
-            got.append((data, src))
-    except socket.timeout:
-        pass
-    return got
-
-
-def sender(addr, port, dst, dport, payloads, gap):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((addr, port))
-    for p in payloads:
-        s.sendto(p, (dst, dport))
-        time.sleep(gap)
-    return len(payloads)
-
-
-def relay_once(workdir, src_ns, src, sport, dst_ns, dst, dport, relay_in,
-               relay_out, first_seq, what, n=20):
-    ready = os.path.join(workdir, f'ready-{dst_ns}-{first_seq}')
-    rx = in_ns(dst_ns, receiver, dst, dport, n, ready, 5)
-    deadline = time.time() + 5
-    while not os.path.exists(ready) and time.time() < deadline:
-        time.sleep(0.02)
-    pkts = [rtp(first_seq + i) for i in range(n)]
-    ns_result(in_ns(src_ns, sender, src, sport, RELAY, relay_in, pkts, 0.01))
-    got = ns_result(rx)
-    if not check(len(got) == n, f'{what}: {len(got)} of {n} packets relayed'):
-        return
-    for i, (data, frm) in enumerate(got):
-        check(frm == (RELAY, relay_out),
-              f'{what}: packet {i} came from {frm}, not {(RELAY, relay_out)}')
-        check(data == pkts[i], f'{what}: packet {i}: payload or order differs')
-
-
 # --- the scenario -------------------------------------------------------------
 
 def test(workdir):
@@ -496,18 +447,18 @@ def test(workdir):
           f'caller sees the relay in the answer: {ac}:{ap}')
     check(wait_sessions(1) == 1, 'one data-plane session while the call runs')
     # A -> relay (port given to A) -> B; B -> relay (port given to B) -> A.
-    relay_once(workdir, 'dgcall-a', A, 30000, 'dgcall-b', B, 31000, ap, op,
-               100, 'caller to callee')
-    relay_once(workdir, 'dgcall-b', B, 31000, 'dgcall-a', A, 30000, op, ap,
-               500, 'callee to caller')
+    scenario.relay_once(workdir, RELAY, 'dgcall-a', A, 30000, 'dgcall-b', B, 31000, ap, op,
+                        100, 'caller to callee')
+    scenario.relay_once(workdir, RELAY, 'dgcall-b', B, 31000, 'dgcall-a', A, 30000, op, ap,
+                        500, 'callee to caller')
 
     # drongo-dp restarts mid-call: drongo re-programs the call with the
     # relay ports both sides already have, and media flows again.
     stop('dp')
     start_dp(workdir)
     check(wait_sessions(1) == 1, 'the call re-programmed after a restart')
-    relay_once(workdir, 'dgcall-a', A, 30000, 'dgcall-b', B, 31000, ap, op,
-               700, 'caller to callee after a data-plane restart')
+    scenario.relay_once(workdir, RELAY, 'dgcall-a', A, 30000, 'dgcall-b', B, 31000, ap, op,
+                        700, 'caller to callee after a data-plane restart')
 
     # A re-INVITE with a new caller port: both sides still see the relay,
     # and media follows the caller to its new port.
@@ -526,8 +477,8 @@ def test(workdir):
             check(sdp_conn(rok.body) == (RELAY, ap),
                   f're-INVITE answer keeps the relay: {sdp_conn(rok.body)}')
             c1.in_dialog('ACK', 2)
-        relay_once(workdir, 'dgcall-b', B, 31000, 'dgcall-a', A, 30010, op,
-                   ap, 900, 'callee to caller after the re-INVITE')
+        scenario.relay_once(workdir, RELAY, 'dgcall-b', B, 31000, 'dgcall-a', A, 30010, op,
+                            ap, 900, 'callee to caller after the re-INVITE')
     c1.bye(3)
     check(wait_sessions(0) == 0, 'BYE released the data-plane session')
 
@@ -717,10 +668,10 @@ def test(workdir):
     check(wait_sessions(1) == 1, 'second call anchored')
     offer, answer = sdp_conn(c2.inv.body), sdp_conn(c2.ok.body)
     # Media flows, then stops: the stop timeout ends the call.
-    relay_once(workdir, 'dgcall-a', A, 30000, 'dgcall-b', B, 31000,
-               answer[1], offer[1], 1300, 'timeout call, caller to callee')
-    relay_once(workdir, 'dgcall-b', B, 31000, 'dgcall-a', A, 30000,
-               offer[1], answer[1], 1700, 'timeout call, callee to caller')
+    scenario.relay_once(workdir, RELAY, 'dgcall-a', A, 30000, 'dgcall-b', B, 31000,
+                        answer[1], offer[1], 1300, 'timeout call, caller to callee')
+    scenario.relay_once(workdir, RELAY, 'dgcall-b', B, 31000, 'dgcall-a', A, 30000,
+                        offer[1], answer[1], 1700, 'timeout call, callee to caller')
     limit = TIMEOUT_S + 8
     b_bye = bob.recv(lambda m: m.method == 'BYE' and
                      m.one('call-id') == c2.cid, limit)

@@ -222,55 +222,6 @@ media:
     raise RuntimeError('drongo ng server did not answer ping')
 
 
-# --- RTP ----------------------------------------------------------------
-
-def rtp(seq):
-    return struct.pack('!BBHII', 0x80, 0, seq, seq * 160, 0x4321) + \
-        bytes((seq * 7 + i) & 0xff for i in range(160))
-
-
-def receiver(addr, port, count, ready_path, timeout):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((addr, port))
-    open(ready_path, 'w').close()
-    s.settimeout(timeout)
-    got = []
-    try:
-        while len(got) < count:
-            data, src = s.recvfrom(2048)
-            got.append((data, src))
-    except socket.timeout:
-        pass
-    return got
-
-
-def sender(addr, port, dst, dport, payloads, gap):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((addr, port))
-    for p in payloads:
-        s.sendto(p, (dst, dport))
-        time.sleep(gap)
-    return len(payloads)
-
-
-def relay_once(workdir, src_ns, src, sport, dst_ns, dst, dport, relay_in,
-               relay_out, first_seq, what, n=20):
-    ready = os.path.join(workdir, f'ready-{dst_ns}-{first_seq}')
-    rx = in_ns(dst_ns, receiver, dst, dport, n, ready, 5)
-    deadline = time.time() + 5
-    while not os.path.exists(ready) and time.time() < deadline:
-        time.sleep(0.02)
-    pkts = [rtp(first_seq + i) for i in range(n)]
-    ns_result(in_ns(src_ns, sender, src, sport, RELAY, relay_in, pkts, 0.01))
-    got = ns_result(rx)
-    if not check(len(got) == n, f'{what}: {len(got)} of {n} packets relayed'):
-        return
-    for i, (data, frm) in enumerate(got):
-        check(frm == (RELAY, relay_out),
-              f'{what}: packet {i} came from {frm}, not {(RELAY, relay_out)}')
-        check(data == pkts[i], f'{what}: packet {i}: payload or order differs')
-
-
 # --- the scenario ----------------------------------------------------------
 
 def test(workdir):
@@ -322,10 +273,10 @@ def test(workdir):
           40000 <= port_a <= 40959, f'answer relay port: {port_a}')
 
     # RTP both ways through the relay, at the ports the SDP announced.
-    relay_once(workdir, 'dgng-a', A, 4000, 'dgng-b', B, 5000, port_a, port_b,
-               1, 'A->B')
-    relay_once(workdir, 'dgng-b', B, 5000, 'dgng-a', A, 4000, port_b, port_a,
-               100, 'B->A')
+    scenario.relay_once(workdir, RELAY, 'dgng-a', A, 4000, 'dgng-b', B, 5000, port_a, port_b,
+                        1, 'A->B')
+    scenario.relay_once(workdir, RELAY, 'dgng-b', B, 5000, 'dgng-a', A, 4000, port_b, port_a,
+                        100, 'B->A')
 
     r, _, _ = ng.call('query', call_id=cid, from_tag='tagA')
     check(r.get('result') == b'ok', f'query: {r}')
@@ -350,8 +301,8 @@ def test(workdir):
     stop('dp')
     start_dp(workdir, 'second')
     check(wait_sessions(1) == 1, 'session re-programmed after the restart')
-    relay_once(workdir, 'dgng-a', A, 4000, 'dgng-b', B, 5000, port_a, port_b,
-               300, 'A->B after restart')
+    scenario.relay_once(workdir, RELAY, 'dgng-a', A, 4000, 'dgng-b', B, 5000, port_a, port_b,
+                        300, 'A->B after restart')
 
     # Delete: ok with statistics, and the data plane has nothing left.
     r, _, _ = ng.call('delete', call_id=cid, from_tag='tagA', to_tag='tagB')
