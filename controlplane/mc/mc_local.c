@@ -164,16 +164,23 @@ mc_call_rollback(struct mc_local *l, struct mc_call *call)
 static void mc_soon_arm(struct mc_local *l, bool restart);
 
 static void
+mc_timer_arm(struct mc_local *l, unsigned int ms)
+{
+	if (uring_timer_pending(&l->timer) &&
+	    l->timer.deadline <= uring_timers_now(&l->loop->timers) + ms)
+		return;
+	(void)uring_timer_start(&l->loop->timers, &l->timer, ms);
+}
+
+/* A command went out: a run of short looks, then the timer's. */
+static void
 mc_poll_arm(struct mc_local *l, unsigned int ms)
 {
 	if (l->loop == NULL)
 		return;
 	if (ms == MC_POLL_BUSY_MS)
 		mc_soon_arm(l, true);
-	if (uring_timer_pending(&l->timer) &&
-	    l->timer.deadline <= uring_timers_now(&l->loop->timers) + ms)
-		return;
-	(void)uring_timer_start(&l->loop->timers, &l->timer, ms);
+	mc_timer_arm(l, ms);
 }
 
 static void
@@ -678,7 +685,7 @@ mc_on_timer(struct uring_timer *t)
 		offsetof(struct mc_local, timer));
 
 	(void)mc_local_poll(&l->base);
-	mc_poll_arm(l, l->ops > 0 ? MC_POLL_BUSY_MS : MC_POLL_IDLE_MS);
+	mc_timer_arm(l, l->ops > 0 ? MC_POLL_BUSY_MS : MC_POLL_IDLE_MS);
 }
 
 uint64_t
